@@ -3,6 +3,7 @@ module github.com/ramdax/appliance
 go 1.26.8
 
 require (
+	github.com/Netflix/go-expect v0.0.0-20220104043353-73e0943537d2 // indirect
 	github.com/atotto/clipboard v0.1.4 // indirect
 	github.com/aymanbagabas/go-osc52/v2 v2.0.1 // indirect
 	github.com/cenkalti/backoff/v4 v4.1.3 // indirect
@@ -10,6 +11,7 @@ require (
 	github.com/charmbracelet/bubbletea v0.24.1 // indirect
 	github.com/charmbracelet/lipgloss v0.7.1 // indirect
 	github.com/containerd/console v1.0.4-0.20230706203907-8f6c4e4faef5 // indirect
+	github.com/creack/pty v1.1.24 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/hugelgupf/go-shlex v0.0.0-20200702092117-c80c9d0918fa // indirect
 	github.com/hugelgupf/vmtest v0.0.0-20240307030256-5d9f3d34a58d // indirect
@@ -30,6 +32,7 @@ require (
 	github.com/muesli/termenv v0.15.1 // indirect
 	github.com/peterh/liner v1.2.2 // indirect
 	github.com/pierrec/lz4/v4 v4.1.22 // indirect
+	github.com/rck/unit v0.0.3 // indirect
 	github.com/rivo/uniseg v0.4.4 // indirect
 	github.com/sahilm/fuzzy v0.1.0 // indirect
 	github.com/u-root/cpuid v0.0.1-0.20250320140348-cc5fe81d966c // indirect
@@ -51,4 +54,33 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	mvdan.cc/sh/v3 v3.11.0 // indirect
 	pack.ag/tftp v1.0.1-0.20181129014014-07909dfbde3c // indirect
+)
+
+tool (
+	github.com/hugelgupf/vmtest/vminit/gouinit
+	github.com/hugelgupf/vmtest/vminit/shelluinit
+	github.com/hugelgupf/vmtest/vminit/shutdownafter
+	github.com/hugelgupf/vmtest/vminit/vmmount
+	github.com/u-root/u-root/cmds/core/cat
+	github.com/u-root/u-root/cmds/core/cp
+	github.com/u-root/u-root/cmds/core/dd
+	github.com/u-root/u-root/cmds/core/df
+	github.com/u-root/u-root/cmds/core/dmesg
+	github.com/u-root/u-root/cmds/core/echo
+	github.com/u-root/u-root/cmds/core/free
+	github.com/u-root/u-root/cmds/core/gosh
+	github.com/u-root/u-root/cmds/core/grep
+	github.com/u-root/u-root/cmds/core/hexdump
+	github.com/u-root/u-root/cmds/core/init
+	github.com/u-root/u-root/cmds/core/ls
+	github.com/u-root/u-root/cmds/core/mkdir
+	github.com/u-root/u-root/cmds/core/mount
+	github.com/u-root/u-root/cmds/core/mv
+	github.com/u-root/u-root/cmds/core/poweroff
+	github.com/u-root/u-root/cmds/core/ps
+	github.com/u-root/u-root/cmds/core/rm
+	github.com/u-root/u-root/cmds/core/shutdown
+	github.com/u-root/u-root/cmds/core/sync
+	github.com/u-root/u-root/cmds/core/umount
+	github.com/u-root/u-root/cmds/core/uname
 )

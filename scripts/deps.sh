@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# deps.sh installs what building the kernel, the image and running the QEMU
+# suites needs on a Debian machine: it is idempotent and quiet when nothing
+# is missing.
+set -euo pipefail
+
+packages=(
+	# QEMU for the suites and `make run`.
+	qemu-system-x86 qemu-utils
+	# The kernel build (tinyconfig plus the fragment, zstd-compressed bzImage).
+	build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils zstd
+	# depmod for Debian's modular kernel; dpkg-deb and apt-get come with Debian.
+	kmod ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}" >&2
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Go: the machine's own toolchain; Debian's golang-go as a last resort, which
+# then fetches the version go.mod asks for through the module proxy.
+export PATH=$PATH:/usr/local/go/bin
+if ! command -v go >/dev/null; then
+	echo "deps: installing golang-go" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
+fi
+go mod download

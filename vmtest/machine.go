@@ -1,0 +1,181 @@
+// Package vmtest boots the appliance's kernels in QEMU for tests.
+//
+// It is a thin, typed layer over github.com/hugelgupf/vmtest: a Machine
+// describes the guest (kernel, initramfs, memory, memmap= carveouts,
+// file-backed RAM that outlives QEMU), Options change it, and three entry
+// points boot it:
+//
+//	Start          boots and returns the *qemu.VM, for tests that drive the console
+//	RunGuestTests  runs Go tests inside the guest (govmtest)
+//	RunScript      runs a shell script inside the guest (scriptvm)
+//
+// Every boot uses KVM when a trial boot shows it works and TCG otherwise,
+// writes the serial console to the test log and to a file that is kept when
+// the test fails, and takes its timeout from one place (Timeout).
+//
+// Kernels come from the repository's build directory: build/kernel/bzImage
+// (`make kernel`) and build/distro (`make distro-kernel`). RAMDAX_KERNEL and
+// RAMDAX_DISTRO_DIR override them. A missing kernel fails the test with the
+// command that builds it; no suite skips silently.
+package vmtest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hugelgupf/vmtest/qemu"
+	"github.com/hugelgupf/vmtest/qemu/quimage"
+	"github.com/hugelgupf/vmtest/testtmp"
+	"github.com/u-root/mkuimage/uimage"
+)
+
+// Carveout is one memmap=SIZE!START range: RAM the kernel sets aside as
+// persistent memory, and so one RAMDAX region.
+type Carveout struct {
+	Size, Start string
+}
+
+// String returns the kernel parameter that declares c.
+func (c Carveout) String() string { return fmt.Sprintf("memmap=%s!%s", c.Size, c.Start) }
+
+// Machine is a QEMU guest as a test describes it.
+type Machine struct {
+	// Kernel is the kernel image to boot. Default: the built-in kernel.
+	Kernel string
+	// Initramfs is a prebuilt initramfs. Ignored when Uimage is set.
+	Initramfs string
+	// Uimage, when set, builds a u-root initramfs for this boot.
+	Uimage []uimage.Modifier
+	// Memory is the guest RAM size in QEMU's notation. Default 2G.
+	Memory string
+	// CPUs is the number of virtual CPUs. Default 1: two host cores run
+	// TCG, and a second vCPU mostly costs boot time.
+	CPUs int
+	// Carveouts become memmap= parameters, in order.
+	Carveouts []Carveout
+	// RAMFile, when set, backs guest RAM with this file (share=on), so
+	// the carveouts' contents survive a QEMU restart.
+	RAMFile string
+	// Cmdline holds extra kernel parameters.
+	Cmdline []string
+	// Timeout bounds the whole QEMU run. Default Timeout(DefaultTimeout).
+	Timeout time.Duration
+	// QEMU holds extra hugelgupf/vmtest options, applied last.
+	QEMU []qemu.Fn
+}
+
+// Option changes a Machine.
+type Option func(*Machine)
+
+// WithKernel boots the kernel image at path.
+func WithKernel(path string) Option { return func(m *Machine) { m.Kernel = path } }
+
+// WithInitramfs boots the prebuilt initramfs at path.
+func WithInitramfs(path string) Option { return func(m *Machine) { m.Initramfs = path } }
+
+// WithUimage builds a u-root initramfs with mods for the boot.
+func WithUimage(mods ...uimage.Modifier) Option {
+	return func(m *Machine) { m.Uimage = append(m.Uimage, mods...) }
+}
+
+// WithMemory sets the guest RAM size, for example "3G".
+func WithMemory(size string) Option { return func(m *Machine) { m.Memory = size } }
+
+// WithCPUs sets the number of virtual CPUs.
+func WithCPUs(n int) Option { return func(m *Machine) { m.CPUs = n } }
+
+// WithCarveout declares a persistent-memory carveout, memmap=size!start.
+func WithCarveout(size, start string) Option {
+	return func(m *Machine) { m.Carveouts = append(m.Carveouts, Carveout{size, start}) }
+}
+
+// WithPersistentRAM backs guest RAM with file, so that it outlives QEMU:
+// booting again with the same file and carveouts finds the namespaces and
+// data of the last run, as after a warm reset.
+func WithPersistentRAM(file string) Option { return func(m *Machine) { m.RAMFile = file } }
+
+// WithCmdline appends kernel parameters.
+func WithCmdline(args ...string) Option {
+	return func(m *Machine) { m.Cmdline = append(m.Cmdline, args...) }
+}
+
+// WithTimeout bounds the QEMU run; d is scaled by Timeout.
+func WithTimeout(d time.Duration) Option { return func(m *Machine) { m.Timeout = Timeout(d) } }
+
+// WithQEMU adds raw hugelgupf/vmtest options.
+func WithQEMU(fns ...qemu.Fn) Option { return func(m *Machine) { m.QEMU = append(m.QEMU, fns...) } }
+
+// newMachine applies opts over the defaults.
+func newMachine(t testing.TB, opts []Option) *Machine {
+	m := &Machine{Memory: "2G", CPUs: 1, Timeout: Timeout(DefaultTimeout)}
+	for _, o := range opts {
+		o(m)
+	}
+	if m.Kernel == "" {
+		m.Kernel = BuiltinKernel(t)
+	}
+	return m
+}
+
+// KernelCmdline is the full kernel command line the machine boots with,
+// minus what hugelgupf/vmtest adds itself.
+func (m *Machine) KernelCmdline() string {
+	args := []string{"console=ttyS0", "panic=-1"}
+	for _, c := range m.Carveouts {
+		args = append(args, c.String())
+	}
+	return strings.Join(append(args, m.Cmdline...), " ")
+}
+
+// qemuCommand is the QEMU command: binary, accelerator, memory and CPUs.
+func (m *Machine) qemuCommand(t testing.TB) string {
+	args := []string{"qemu-system-x86_64", "-accel", Accel(t, m.Kernel),
+		"-smp", fmt.Sprint(m.CPUs), "-m", m.Memory, "-no-reboot", "-nic", "none"}
+	if m.RAMFile != "" {
+		args = append(args,
+			"-object", fmt.Sprintf("memory-backend-file,id=ram0,size=%s,mem-path=%s,share=on", m.Memory, m.RAMFile),
+			"-machine", "memory-backend=ram0")
+	}
+	return strings.Join(args, " ")
+}
+
+// qemuFns turns m into hugelgupf/vmtest options, m.QEMU last so that it can
+// override the rest. ownInitramfs is false for runners that build their own
+// initramfs from m.Uimage (govmtest, scriptvm).
+func (m *Machine) qemuFns(t testing.TB, ownInitramfs bool) []qemu.Fn {
+	fns := []qemu.Fn{
+		qemu.WithQEMUCommand(m.qemuCommand(t)),
+		qemu.WithKernel(m.Kernel),
+		qemu.WithAppendKernel(m.KernelCmdline()),
+		qemu.WithVMTimeout(m.Timeout),
+		consoleFile(t),
+	}
+	switch {
+	case !ownInitramfs:
+	case len(m.Uimage) > 0:
+		fns = append(fns, quimage.WithUimageT(t, m.Uimage...))
+	case m.Initramfs != "":
+		fns = append(fns, qemu.WithInitramfs(m.Initramfs))
+	}
+	return append(fns, m.QEMU...)
+}
+
+// consoleFile copies the serial console into a file that testtmp keeps when
+// the test fails; its path is logged then.
+func consoleFile(t testing.TB) qemu.Fn {
+	path := filepath.Join(testtmp.TempDir(t), "console.log")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatalf("create console log: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("serial console kept in %s", path)
+		}
+	})
+	return qemu.WithSerialOutput(f)
+}
