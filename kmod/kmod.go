@@ -1,0 +1,55 @@
+// Package kmod makes the RAMDAX drivers available early at boot.
+//
+// Two kinds of kernel reach the appliance:
+//
+//   - a kernel with RAMDAX built in (our own tinyconfig build): the ramdax
+//     driver is registered before /init runs, nothing is loaded, and taking
+//     the e820_pmem device over from nd_e820 (unbind, driver_override, bind)
+//     is the nvdimm package's job;
+//   - a kernel that ships RAMDAX and friends as modules (Debian's cloud
+//     kernel): the modules listed in [Needed] are loaded from
+//     /lib/modules/$(uname -r) in dependency order, after ramdax has been
+//     named in the e820_pmem device's driver_override, so that ramdax, not
+//     nd_e820, claims the carveout.
+//
+// [Ensure] tells the two apart and does what each needs. [Closure] tells the
+// image builder which files of a modules directory to pack.
+//
+// There is no udev in the initramfs, so nothing autoloads modules from
+// modules.alias: nd_e820 (alias platform:e820_pmem*) is only ever loaded if
+// someone asks for it, and this package refuses to. Booting with
+// module_blacklist=nd_e820 on the kernel command line makes the kernel
+// refuse it as well, should a udev-based initramfs or a stray modprobe ever
+// try.
+package kmod
+
+// Needed lists the modules the appliance loads on a modular kernel, by module
+// name. Dependencies (from modules.dep) come along on their own; modules that
+// are built in are skipped.
+var Needed = []string{
+	// The NVDIMM core: the nd bus, regions, namespaces and labels.
+	"libnvdimm",
+	// Registers an NVDIMM bus with one DIMM and label area per memmap=
+	// range. It binds only through driver_override.
+	"ramdax",
+	// Block devices for raw and fsdax namespaces (/dev/pmemN).
+	"nd_pmem",
+	// Sector mode; nd_pmem needs it anyway (modules.dep), listed so that
+	// sector namespaces come back at the next boot.
+	"nd_btt",
+	// Binds devdax-mode namespaces and creates their dax devices.
+	"dax_pmem",
+	// The /dev/daxN.M character devices for devdax namespaces.
+	"device_dax",
+	// Hands a dax device to the page allocator (system-ram mode).
+	"kmem",
+	// File systems for fsdax namespaces; ext4 is built into Debian's
+	// kernel, in which case it is skipped.
+	"ext4",
+	"xfs",
+}
+
+// Forbidden lists modules this package never loads. nd_e820 drives the same
+// e820_pmem device as ramdax and would claim the carveout as a label-less
+// region.
+var Forbidden = []string{"nd_e820"}
