@@ -1,0 +1,357 @@
+package layout
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// Then is what the appliance does once the namespaces are set up.
+type Then string
+
+// The ramdax.then= values.
+const (
+	ThenShell      Then = "shell" // the default
+	ThenPoweroff   Then = "poweroff"
+	ThenReboot     Then = "reboot"
+	ThenSwitchRoot Then = "switch_root"
+)
+
+var thens = []Then{ThenShell, ThenPoweroff, ThenReboot, ThenSwitchRoot}
+
+// Layout is everything the command line says about persistent memory.
+type Layout struct {
+	// Carveouts are the memmap=SIZE!START ranges by start address, so
+	// Carveouts[N] becomes regionN.
+	Carveouts []Carveout
+	// Namespaces are the ramdax.ns= parameters in command-line order.
+	Namespaces []Namespace
+	// Reset names the namespaces to destroy and create again; ResetAll
+	// means all of them.
+	Reset    []string
+	ResetAll bool
+	Then     Then
+	// Root is the value of the last root=, untouched; RootNamespace says
+	// whether it names one of ours.
+	Root  string
+	Debug bool
+}
+
+// RootNamespace returns NAME when root=ramdax:NAME.
+func (l *Layout) RootNamespace() (string, bool) {
+	return strings.CutPrefix(l.Root, rootPrefix)
+}
+
+// Namespace returns the namespace called name.
+func (l *Layout) Namespace(name string) (Namespace, bool) {
+	i := slices.IndexFunc(l.Namespaces, func(ns Namespace) bool { return ns.Name == name })
+	if i < 0 {
+		return Namespace{}, false
+	}
+	return l.Namespaces[i], true
+}
+
+// Hints returns one line per carveout whose size wastes space.
+func (l *Layout) Hints() []string {
+	var hints []string
+	for _, c := range l.Carveouts {
+		if h := c.Hint(); h != "" {
+			hints = append(hints, h)
+		}
+	}
+	return hints
+}
+
+const rootPrefix = "ramdax:"
+
+// Parse reads the layout from a kernel command line, such as the contents
+// of /proc/cmdline. Parameters that are not ours are skipped.
+//
+// Parse always returns a Layout. A parameter with a problem is left out of
+// it and reported in the error, which is an Errors with one *ParamError
+// per problem, so that early boot can still bring up what is valid.
+func Parse(cmdline string) (*Layout, error) {
+	p := &parser{l: &Layout{Then: ThenShell}, names: map[string]bool{}, rejected: map[string]bool{}, restRegion: map[int]bool{}}
+	for _, a := range splitArgs(cmdline) {
+		p.arg(a)
+	}
+	p.finish()
+	return p.l, p.errs.err()
+}
+
+type parser struct {
+	l          *Layout
+	errs       Errors
+	names      map[string]bool // namespace names seen
+	rejected   map[string]bool // names of ramdax.ns with a problem, for follow-up messages
+	restRegion map[int]bool    // regions that have a rest namespace
+}
+
+func (p *parser) fail(a arg, reason, hint string) {
+	p.errs = append(p.errs, &ParamError{Param: a.param, Value: a.value, Reason: reason, Hint: hint})
+}
+
+// ramdaxParams handles each ramdax.* parameter.
+var ramdaxParams = map[string]func(*parser, arg){
+	"ramdax.ns":    (*parser).namespace,
+	"ramdax.reset": (*parser).reset,
+	"ramdax.then":  (*parser).then,
+	"ramdax.debug": (*parser).debug,
+}
+
+var ramdaxParamOrder = []string{"ramdax.ns", "ramdax.reset", "ramdax.then", "ramdax.debug"}
+
+func (p *parser) arg(a arg) {
+	switch {
+	case a.param == "memmap" && a.hasValue:
+		cs, errs := parseMemmap(a.value)
+		p.l.Carveouts = append(p.l.Carveouts, cs...)
+		p.errs = append(p.errs, errs...)
+	case a.param == "root" && a.hasValue:
+		p.l.Root = a.value // the last root= wins, as in the kernel
+	case strings.HasPrefix(a.param, "ramdax."):
+		handle, known := ramdaxParams[a.param]
+		if !known {
+			// Most likely a typo, which would otherwise silently drop part of the layout.
+			p.fail(a, "unknown parameter", "want "+orList(ramdaxParamOrder))
+			return
+		}
+		handle(p, a)
+	}
+}
+
+func (p *parser) namespace(a arg) {
+	ns, reason, hint := parseNamespace(a.value)
+	switch {
+	case reason != "":
+		p.fail(a, reason, hint)
+		if ns.Name != "" && !p.names[ns.Name] {
+			p.rejected[ns.Name] = true
+		}
+	case p.names[ns.Name]:
+		p.fail(a, fmt.Sprintf("NAME %q is already taken by an earlier ramdax.ns", ns.Name), "give each namespace its own name")
+	case ns.Rest && p.restRegion[ns.Region]:
+		p.fail(a, fmt.Sprintf("region%d already has a namespace of SIZE rest", ns.Region), "give one of them a size")
+	default:
+		p.names[ns.Name] = true
+		p.restRegion[ns.Region] = ns.Rest || p.restRegion[ns.Region]
+		p.l.Namespaces = append(p.l.Namespaces, ns)
+	}
+}
+
+// reset reads ramdax.reset=; repeated parameters add up.
+func (p *parser) reset(a arg) {
+	if a.value == "all" {
+		p.l.ResetAll = true
+		return
+	}
+	for name := range strings.SplitSeq(a.value, ",") {
+		if name == "all" {
+			p.fail(a, "all cannot be mixed with names", "write ramdax.reset=all alone, or list the names")
+			return
+		}
+		if reason, hint := checkName("NAME", name); reason != "" {
+			p.fail(a, reason, hint+"; the form is NAME[,NAME…] or all")
+			return
+		}
+	}
+	for name := range strings.SplitSeq(a.value, ",") {
+		if !slices.Contains(p.l.Reset, name) {
+			p.l.Reset = append(p.l.Reset, name)
+		}
+	}
+}
+
+// then reads ramdax.then=; the last one wins, as the kernel's own
+// parameters do, so a boot loader can append an override.
+func (p *parser) then(a arg) {
+	if !slices.Contains(thens, Then(a.value)) {
+		names := make([]string, len(thens))
+		for i, t := range thens {
+			names[i] = string(t)
+		}
+		p.fail(a, "want "+orList(names), "")
+		return
+	}
+	p.l.Then = Then(a.value)
+}
+
+// debug reads ramdax.debug, which is true when present without a value.
+func (p *parser) debug(a arg) {
+	if !a.hasValue {
+		p.l.Debug = true
+		return
+	}
+	switch strings.ToLower(a.value) {
+	case "1", "true", "y", "yes", "on":
+		p.l.Debug = true
+	case "0", "false", "n", "no", "off":
+		p.l.Debug = false
+	default:
+		p.fail(a, "want no value, 1, 0, true or false", "")
+	}
+}
+
+// finish checks what only the whole line can tell.
+func (p *parser) finish() {
+	p.errs = append(p.errs, sortCarveouts(p.l.Carveouts)...)
+	p.checkFit()
+	p.checkReset()
+	p.checkRoot()
+}
+
+// checkFit drops namespaces that cannot fit the carveouts on the line.
+// Without carveouts there is nothing to check against: the regions may
+// come from firmware, and Plan checks at boot.
+func (p *parser) checkFit() {
+	if len(p.l.Carveouts) == 0 {
+		return
+	}
+	available := map[int]uint64{}
+	for i, c := range p.l.Carveouts {
+		available[i] = c.Usable()
+	}
+	_, errs := fit(p.l.Namespaces, available)
+	var kept []Namespace
+	for i, ns := range p.l.Namespaces {
+		if errs[i] != nil {
+			p.errs = append(p.errs, errs[i])
+			p.rejected[ns.Name] = true
+			continue
+		}
+		kept = append(kept, ns)
+	}
+	p.l.Namespaces = kept
+}
+
+// checkReset refuses to reset a namespace the line does not declare: it
+// would be destroyed and not made again, which is never what a typo meant.
+func (p *parser) checkReset() {
+	if p.l.ResetAll {
+		p.l.Reset = nil
+		return
+	}
+	var kept []string
+	for _, name := range p.l.Reset {
+		if _, ok := p.l.Namespace(name); !ok {
+			reason, hint := p.undeclared(name)
+			p.errs = append(p.errs, &ParamError{Param: "ramdax.reset", Value: name, Reason: reason, Hint: hint})
+			continue
+		}
+		kept = append(kept, name)
+	}
+	p.l.Reset = kept
+}
+
+// undeclared explains why name is not a namespace of the layout, and
+// suggests a declared name that differs only in case.
+func (p *parser) undeclared(name string) (reason, hint string) {
+	if p.rejected[name] {
+		return fmt.Sprintf("the ramdax.ns for %q has a problem (see above)", name), "fix that ramdax.ns"
+	}
+	for _, ns := range p.l.Namespaces {
+		if strings.EqualFold(ns.Name, name) {
+			return fmt.Sprintf("no ramdax.ns declares %q", name), fmt.Sprintf("did you mean %s? names are case-sensitive", ns.Name)
+		}
+	}
+	return fmt.Sprintf("no ramdax.ns declares %q", name), "declare it, like ramdax.ns=" + safeName(name) + ":fsdax:2G:fs=ext4"
+}
+
+// checkRoot makes sure that switch_root has something to switch to. When
+// it has not, the appliance falls back to a shell rather than panicking.
+func (p *parser) checkRoot() {
+	if name, ours := p.l.RootNamespace(); ours {
+		if reason, hint := p.rootProblem(name); reason != "" {
+			p.errs = append(p.errs, &ParamError{Param: "root", Value: p.l.Root, Reason: reason, Hint: hint})
+			p.l.Root = ""
+		}
+	}
+	if p.l.Then == ThenSwitchRoot && p.l.Root == "" {
+		p.errs = append(p.errs, &ParamError{Param: "ramdax.then", Value: string(ThenSwitchRoot),
+			Reason: "no usable root=, so the appliance starts a shell instead", Hint: "add root=ramdax:NAME naming a fsdax namespace with fs= or mount="})
+		p.l.Then = ThenShell
+	}
+}
+
+func (p *parser) rootProblem(name string) (reason, hint string) {
+	ns, ok := p.l.Namespace(name)
+	switch {
+	case !ok:
+		return p.undeclared(name)
+	case ns.Mode != FSDAX:
+		return fmt.Sprintf("%s is %s, and only fsdax holds a filesystem", name, ns.Mode), "make it fsdax with fs="
+	case ns.FS == "" && ns.Mount == "":
+		return fmt.Sprintf("%s has neither fs= nor mount=, so there may be no filesystem to switch to", name), "add fs=ext4 or fs=xfs"
+	}
+	return "", ""
+}
+
+// safeName returns name when it is a valid NAME, for use in examples.
+func safeName(name string) string {
+	if reason, _ := checkName("", name); reason != "" {
+		return "NAME"
+	}
+	return name
+}
+
+// Format writes the layout as a command line that Parse reads back into
+// the same Layout: carveouts by address, namespaces in order, defaults
+// left out, root= last.
+func Format(l *Layout) string {
+	var params []string
+	for _, c := range l.Carveouts {
+		params = append(params, c.String())
+	}
+	for _, ns := range l.Namespaces {
+		params = append(params, writeParam("ramdax.ns", ns.String()))
+	}
+	if l.ResetAll {
+		params = append(params, "ramdax.reset=all")
+	} else if len(l.Reset) > 0 {
+		params = append(params, "ramdax.reset="+strings.Join(l.Reset, ","))
+	}
+	if l.Then != ThenShell && l.Then != "" {
+		params = append(params, "ramdax.then="+string(l.Then))
+	}
+	if l.Debug {
+		params = append(params, "ramdax.debug")
+	}
+	if l.Root != "" {
+		// Last, because a root= value may hold an unbalanced quote, which
+		// would swallow whatever followed it.
+		params = append(params, writeParam("root", l.Root))
+	}
+	return strings.Join(params, " ")
+}
+
+// String is Format(l).
+func (l *Layout) String() string { return Format(l) }
+
+// writeParam writes param=value so that the kernel reads back exactly
+// value: plainly when it can, in double quotes when the value has spaces.
+// A value that holds quotes (only root= can) is tried in each form whose
+// quotes the kernel's next_arg strips, and the first that splits back to
+// it wins. Forms that leave a quote open are tried last and only hold at
+// the end of the line, which is where Format puts root=.
+func writeParam(param, value string) string {
+	want := arg{param: param, value: value, hasValue: true}
+	next := arg{param: "x"}
+	var forms []string
+	for _, prefix := range []string{param + "=", param + `="`, `"` + param + "=", `"` + param + `="`} {
+		for _, suffix := range []string{"", `"`} {
+			forms = append(forms, prefix+value+suffix)
+		}
+	}
+	for _, written := range forms {
+		if reflect.DeepEqual(splitArgs(written+" x"), []arg{want, next}) {
+			return written
+		}
+	}
+	for _, written := range forms {
+		if reflect.DeepEqual(splitArgs(written), []arg{want}) {
+			return written
+		}
+	}
+	return param + `="` + value + `"` // not reached for values that came from splitArgs
+}
