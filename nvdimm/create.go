@@ -1,0 +1,321 @@
+package nvdimm
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Defaults that ndctl uses when create-namespace is not told otherwise.
+const (
+	DefaultAlign         = 2 << 20 // fsdax and devdax: PMD-sized pages
+	DefaultBTTSectorSize = 4096
+)
+
+const (
+	minClaimedSize     = 16 << 20 // the kernel's floor for pfn, dax and btt
+	maxNameLen         = 63       // a label's name field, minus its NUL
+	namespaceDriver    = "nd_pmem"
+	daxNamespaceDriver = "dax_pmem"
+)
+
+// NamespaceSpec describes a namespace to create. Zero fields take ndctl's
+// defaults.
+type NamespaceSpec struct {
+	// Region is the region to carve from, "region0" or "0". Default: the
+	// first region whose largest free extent holds Size.
+	Region string
+	// Mode defaults to fsdax.
+	Mode Mode
+	// Name is stored in the label as alt_name, at most 63 bytes.
+	Name string
+	// Size is the space to allocate, a multiple of the region's align.
+	// Default: the region's largest free extent. For fsdax and devdax
+	// the usable size is smaller by the info block and, for map=dev,
+	// the struct page array.
+	Size uint64
+	// Align is the fsdax or devdax page size. Default 2 MiB.
+	Align uint64
+	// Map is where fsdax and devdax keep struct pages, MapMem or MapDev.
+	// Default MapDev.
+	Map string
+	// SectorSize is the logical block size: 512 or 4096 for raw and
+	// fsdax, a BTT sector size for sector mode (default 4096).
+	SectorSize uint64
+	// UUID is the namespace's uuid. Default: a random one.
+	UUID string
+}
+
+// claimKind is how fsdax, devdax and sector modes claim a namespace.
+type claimKind struct {
+	holderClass string // the namespace's holder_class
+	seedAttr    string // the region's seed attribute
+	driver      string // the nd driver that enables the claim
+}
+
+var claims = map[Mode]claimKind{
+	ModeFsdax:  {"pfn", "pfn_seed", namespaceDriver},
+	ModeDevdax: {"dax", "dax_seed", daxNamespaceDriver},
+	ModeSector: {"btt", "btt_seed", namespaceDriver},
+}
+
+// CreateNamespace creates a namespace as ndctl's create-namespace does,
+// writing the attributes in ndctl's order, and reads it back. When a write
+// or bind fails it frees what it allocated. When the read-back disagrees
+// with spec, the namespace stays for inspection and is returned with the
+// error. The result's device node is s.DevicePath(ns).
+func (s *Sysfs) CreateNamespace(spec NamespaceSpec) (*Namespace, error) {
+	spec, err := normalize(spec)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.WaitProbe(); err != nil {
+		return nil, err
+	}
+	region, err := s.pickRegion(spec)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Size == 0 {
+		spec.Size = region.MaxAvailableExtent
+	}
+	if spec.Size == 0 {
+		return nil, fmt.Errorf("create %s namespace: %s has no free space: %w", spec.Mode, region.Dev, unix.ENOSPC)
+	}
+	dev := region.NamespaceSeed
+	if dev == "" {
+		return nil, fmt.Errorf("%s has no namespace seed; is it enabled?", region.Dev)
+	}
+	if err := s.setUpNamespace(dev, region, spec); err != nil {
+		s.rollback(dev)
+		return nil, fmt.Errorf("create %s namespace in %s: %w", spec.Mode, region.Dev, err)
+	}
+	return s.verify(dev, spec)
+}
+
+// normalize fills in defaults and rejects what the kernel would reject
+// for reasons it cannot explain.
+func normalize(spec NamespaceSpec) (NamespaceSpec, error) {
+	if spec.Mode == "" {
+		spec.Mode = ModeFsdax
+	}
+	if _, ok := claims[spec.Mode]; !ok && spec.Mode != ModeRaw {
+		return spec, fmt.Errorf("unknown mode %q: want raw, fsdax, devdax or sector", spec.Mode)
+	}
+	if len(spec.Name) > maxNameLen {
+		return spec, fmt.Errorf("name %q is %d bytes; labels hold at most %d", spec.Name, len(spec.Name), maxNameLen)
+	}
+	switch spec.Map {
+	case "":
+		spec.Map = MapDev
+	case MapDev, MapMem:
+	default:
+		return spec, fmt.Errorf("unknown map %q: want mem or dev", spec.Map)
+	}
+	if spec.Mode == ModeFsdax || spec.Mode == ModeDevdax {
+		if spec.Align == 0 {
+			spec.Align = DefaultAlign
+		}
+	} else if spec.Align != 0 {
+		return spec, fmt.Errorf("align applies to fsdax and devdax only, not %s", spec.Mode)
+	}
+	if spec.Mode == ModeSector && spec.SectorSize == 0 {
+		spec.SectorSize = DefaultBTTSectorSize
+	}
+	if spec.Mode != ModeRaw && spec.Size != 0 && spec.Size < minClaimedSize {
+		return spec, fmt.Errorf("%s namespaces need at least %s, %s asked", spec.Mode, FormatSize(minClaimedSize), FormatSize(spec.Size))
+	}
+	if spec.UUID == "" {
+		spec.UUID = newUUID()
+	}
+	return spec, nil
+}
+
+// pickRegion returns the named region, or the first one with room.
+func (s *Sysfs) pickRegion(spec NamespaceSpec) (*Region, error) {
+	if spec.Region != "" {
+		name := spec.Region
+		if _, err := strconv.Atoi(name); err == nil {
+			name = "region" + name
+		}
+		r, err := s.Region(name)
+		if err != nil {
+			return nil, fmt.Errorf("region %q: %w", spec.Region, ErrNotFound)
+		}
+		return r, nil
+	}
+	regions, err := s.Regions()
+	if err != nil {
+		return nil, err
+	}
+	for i := range regions {
+		r := &regions[i]
+		if r.MaxAvailableExtent > 0 && r.MaxAvailableExtent >= spec.Size {
+			return r, nil
+		}
+	}
+	return nil, fmt.Errorf("no region has %s free: %w", FormatSize(spec.Size), unix.ENOSPC)
+}
+
+// setUpNamespace writes the namespace's label attributes, then claims and
+// enables it for its mode.
+func (s *Sysfs) setUpNamespace(dev string, region *Region, spec NamespaceSpec) error {
+	if err := s.writeAttr(dev, "uuid", spec.UUID); err != nil {
+		return err
+	}
+	if spec.Name != "" {
+		if err := s.writeAttr(dev, "alt_name", spec.Name); err != nil {
+			return err
+		}
+	}
+	if err := s.writeAttr(dev, "size", strconv.FormatUint(spec.Size, 10)); err != nil {
+		return withHint(err, sizeHint(region, spec.Size))
+	}
+	if spec.Mode != ModeSector && spec.SectorSize != 0 {
+		if err := s.writeAttr(dev, "sector_size", strconv.FormatUint(spec.SectorSize, 10)); err != nil {
+			return err
+		}
+	}
+	claim, claimed := claims[spec.Mode]
+	if err := s.writeAttr(dev, "holder_class", claim.holderClass); err != nil {
+		return err
+	}
+	if !claimed {
+		return s.enableRaw(dev)
+	}
+	return s.enableClaim(dev, region.Dev, claim, spec)
+}
+
+// sizeHint explains a failed size write with the region's numbers.
+func sizeHint(r *Region, size uint64) func(unix.Errno) string {
+	return func(errno unix.Errno) string {
+		switch errno {
+		case unix.ENOSPC:
+			return fmt.Sprintf("%s has %s available (largest free extent %s), %s asked; pick a smaller size or another region",
+				r.Dev, FormatSize(r.AvailableSize), FormatSize(r.MaxAvailableExtent), FormatSize(size))
+		case unix.EINVAL:
+			return fmt.Sprintf("%s is not a multiple of %s's align %s; round it", FormatSize(size), r.Dev, FormatSize(r.Align))
+		}
+		return ""
+	}
+}
+
+// enableRaw binds the namespace to nd_pmem, giving /dev/pmemN[.M].
+func (s *Sysfs) enableRaw(dev string) error {
+	err := s.bindND(dev, namespaceDriver)
+	if err == nil {
+		return nil
+	}
+	// The probe reports ENXIO when it found an old pfn, dax or btt info
+	// block and let that device claim the namespace instead.
+	if holder := s.attrOr(dev, "holder"); holder != "" {
+		return fmt.Errorf("%s holds an old info block and %s claimed it; destroy the namespace (it zeroes the info block) and create it again: %w", dev, holder, err)
+	}
+	return err
+}
+
+// enableClaim configures the region's pfn, dax or btt seed to claim the
+// namespace and binds it.
+func (s *Sysfs) enableClaim(dev, region string, claim claimKind, spec NamespaceSpec) error {
+	// Seeds move after every enable; wait_probe makes the name current.
+	if err := s.WaitProbe(); err != nil {
+		return err
+	}
+	seed := s.attrOr(region, claim.seedAttr)
+	if seed == "" {
+		return fmt.Errorf("%s has no %s: is the kernel built with %s support?", region, claim.seedAttr, spec.Mode)
+	}
+	if err := s.writeAttr(seed, "uuid", newUUID()); err != nil {
+		return err
+	}
+	if err := s.writeClaimParams(seed, spec); err != nil {
+		return err
+	}
+	if err := s.writeAttr(seed, "namespace", dev); err != nil {
+		return err
+	}
+	return s.bindND(seed, claim.driver)
+}
+
+// writeClaimParams writes mode and align of a pfn or dax seed, or the
+// sector size of a btt seed.
+func (s *Sysfs) writeClaimParams(seed string, spec NamespaceSpec) error {
+	if spec.Mode == ModeSector {
+		return s.writeAttr(seed, "sector_size", strconv.FormatUint(spec.SectorSize, 10))
+	}
+	pfnMode := "pmem"
+	if spec.Map == MapMem {
+		pfnMode = "ram"
+	}
+	if err := s.writeAttr(seed, "mode", pfnMode); err != nil {
+		return err
+	}
+	err := s.writeAttr(seed, "align", strconv.FormatUint(spec.Align, 10))
+	return withHint(err, func(errno unix.Errno) string {
+		if errno == unix.EINVAL {
+			return fmt.Sprintf("supported alignments are %s bytes", s.attrOr(seed, "supported_alignments"))
+		}
+		return ""
+	})
+}
+
+// verify reads the new namespace back and checks that it is what was asked.
+func (s *Sysfs) verify(dev string, spec NamespaceSpec) (*Namespace, error) {
+	ns, err := s.Namespace(dev)
+	if err != nil {
+		return nil, err
+	}
+	wantUUID := ns.UUID
+	if spec.Mode != ModeRaw {
+		wantUUID = ns.RawUUID
+	}
+	var problems []error
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			problems = append(problems, fmt.Errorf(format, args...))
+		}
+	}
+	check(ns.Mode == spec.Mode, "mode is %s, want %s", ns.Mode, spec.Mode)
+	check(ns.RawSize == spec.Size, "size is %d, want %d", ns.RawSize, spec.Size)
+	check(strings.EqualFold(wantUUID, spec.UUID), "uuid is %q, want %q", wantUUID, spec.UUID)
+	check(ns.Name == spec.Name, "name is %q, want %q", ns.Name, spec.Name)
+	check(ns.State == StateEnabled, "state is %s", ns.State)
+	check(s.DevicePath(ns) != "", "no block or character device appeared")
+	if spec.Mode == ModeFsdax || spec.Mode == ModeDevdax {
+		check(ns.Align == spec.Align, "align is %d, want %d", ns.Align, spec.Align)
+		check(ns.Map == spec.Map, "map is %s, want %s", ns.Map, spec.Map)
+	}
+	if err := errors.Join(problems...); err != nil {
+		return ns, fmt.Errorf("created %s, but reading it back: %w", dev, err)
+	}
+	return ns, nil
+}
+
+// rollback frees a half-made namespace: every step is best effort, since
+// the failure may have happened anywhere.
+func (s *Sysfs) rollback(dev string) {
+	s.logf("rolling back %s", dev)
+	if holder := s.attrOr(dev, "holder"); holder != "" {
+		_ = s.unbindND(holder)
+		_ = s.writeAttr(holder, "namespace", "")
+	}
+	_ = s.unbindND(dev)
+	_ = s.writeAttr(dev, "holder_class", "")
+	if s.attrOr(dev, "uuid") != "" {
+		_ = s.writeAttr(dev, "size", "0")
+	}
+	_ = s.WaitProbe()
+}
+
+// newUUID returns a random (version 4) uuid.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])  // crypto/rand.Read never fails on Linux
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

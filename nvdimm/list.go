@@ -1,0 +1,432 @@
+package nvdimm
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Mode is a namespace's personality, as ndctl names it.
+type Mode string
+
+// The namespace modes. The kernel calls them raw, pfn, dax and btt.
+const (
+	ModeRaw    Mode = "raw"    // a plain /dev/pmemN block device
+	ModeFsdax  Mode = "fsdax"  // /dev/pmemN with struct pages, for mount -o dax
+	ModeDevdax Mode = "devdax" // the character device /dev/daxN.M
+	ModeSector Mode = "sector" // /dev/pmemNs behind a BTT, with atomic sectors
+)
+
+// Map locations for the struct pages of fsdax and devdax namespaces.
+const (
+	MapMem = "mem" // in system RAM; the kernel's pfn mode "ram"
+	MapDev = "dev" // inside the namespace; the kernel's pfn mode "pmem"
+)
+
+// States of DIMMs, regions and namespaces.
+const (
+	StateEnabled  = "enabled"
+	StateDisabled = "disabled"
+)
+
+// Bus is an nvdimm bus, ndbusN, and the driver that provides it.
+type Bus struct {
+	Dev      string `json:"dev"`
+	Provider string `json:"provider"`
+}
+
+// DIMM is an nmemN device: for ramdax, one per memmap= range, holding the
+// labels that describe its namespaces.
+type DIMM struct {
+	Dev            string   `json:"dev"`
+	State          string   `json:"state"`
+	AvailableSlots int      `json:"available_slots"`
+	Flags          []string `json:"flags,omitempty"`
+}
+
+// Mapping is the part of a DIMM that backs a region.
+type Mapping struct {
+	DIMM     string `json:"dimm"`
+	Offset   uint64 `json:"offset"`
+	Length   uint64 `json:"length"`
+	Position int    `json:"position"`
+}
+
+// Region is a regionN device: persistent memory that namespaces are carved
+// from. A namespace cannot span regions.
+type Region struct {
+	Dev                string    `json:"dev"`
+	Size               uint64    `json:"size"`
+	Align              uint64    `json:"align"`
+	AvailableSize      uint64    `json:"available_size"`
+	MaxAvailableExtent uint64    `json:"max_available_extent"`
+	Type               string    `json:"type"`
+	IsetID             int64     `json:"iset_id"`
+	Mappings           []Mapping `json:"mappings"`
+	PersistenceDomain  string    `json:"persistence_domain"`
+	State              string    `json:"state"`
+	// The idle devices that the next namespace, pfn, dax or btt
+	// configuration is written to.
+	NamespaceSeed string `json:"-"`
+	PfnSeed       string `json:"-"`
+	DaxSeed       string `json:"-"`
+	BttSeed       string `json:"-"`
+}
+
+// Namespace is a namespaceN.M device and, for fsdax, devdax and sector
+// modes, the pfn, dax or btt device that claims it. Field names and JSON
+// follow ndctl: UUID is the claiming device's uuid and RawUUID the
+// namespace's own when a claim exists; Size is the usable size.
+type Namespace struct {
+	Dev        string `json:"dev"`
+	Mode       Mode   `json:"mode"`
+	Map        string `json:"map,omitempty"`
+	Size       uint64 `json:"size"`
+	UUID       string `json:"uuid,omitempty"`
+	RawUUID    string `json:"raw_uuid,omitempty"`
+	SectorSize uint64 `json:"sector_size,omitempty"`
+	Align      uint64 `json:"align,omitempty"`
+	BlockDev   string `json:"blockdev,omitempty"`
+	CharDev    string `json:"chardev,omitempty"`
+	Name       string `json:"name,omitempty"`
+	State      string `json:"state"`
+	// DaxMode is "devdax" or "system-ram" (kmem) for a devdax namespace
+	// whose character device exists.
+	DaxMode string `json:"dax_mode,omitempty"`
+
+	// Region is the parent region, RawSize the namespace's allocation,
+	// and Holder the pfn, dax or btt device that claims it.
+	Region  string `json:"-"`
+	RawSize uint64 `json:"-"`
+	Holder  string `json:"-"`
+}
+
+// DevicePath returns the namespace's device node: /dev/pmemN[.M][s] or
+// /dev/daxN.M, or "" while it is disabled.
+func (s *Sysfs) DevicePath(ns *Namespace) string {
+	switch {
+	case ns.BlockDev != "":
+		return filepath.Join(s.Dev, ns.BlockDev)
+	case ns.CharDev != "":
+		return filepath.Join(s.Dev, ns.CharDev)
+	}
+	return ""
+}
+
+// Listing is everything libnvdimm shows, in ndctl's mixed-listing shape.
+type Listing struct {
+	Buses      []Bus       `json:"buses"`
+	DIMMs      []DIMM      `json:"dimms"`
+	Regions    []Region    `json:"regions"`
+	Namespaces []Namespace `json:"namespaces"`
+}
+
+// List returns buses, DIMMs, regions and the namespaces that have space
+// allocated; idle seeds are left out, as ndctl does.
+func (s *Sysfs) List() (*Listing, error) {
+	var l Listing
+	var err error
+	if l.Buses, err = s.Buses(); err != nil {
+		return nil, err
+	}
+	if l.DIMMs, err = s.DIMMs(); err != nil {
+		return nil, err
+	}
+	if l.Regions, err = s.Regions(); err != nil {
+		return nil, err
+	}
+	if l.Namespaces, err = s.Namespaces(); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+func (s *Sysfs) busNames() ([]string, error) { return s.ndDevices("ndbus") }
+
+// Buses returns the nvdimm buses.
+func (s *Sysfs) Buses() ([]Bus, error) {
+	names, err := s.busNames()
+	if err != nil {
+		return nil, err
+	}
+	buses := []Bus{}
+	for _, n := range names {
+		buses = append(buses, Bus{Dev: n, Provider: s.attrOr(n, "provider")})
+	}
+	return buses, nil
+}
+
+// DIMMs returns the nmemN devices.
+func (s *Sysfs) DIMMs() ([]DIMM, error) {
+	names, err := s.ndDevices("nmem")
+	if err != nil {
+		return nil, err
+	}
+	dimms := []DIMM{}
+	for _, n := range names {
+		slots, _ := strconv.Atoi(s.attrOr(n, "available_slots"))
+		dimms = append(dimms, DIMM{
+			Dev:            n,
+			State:          s.stateOf(n),
+			AvailableSlots: slots,
+			Flags:          strings.Fields(s.attrOr(n, "flags")),
+		})
+	}
+	return dimms, nil
+}
+
+// Regions returns the regionN devices.
+func (s *Sysfs) Regions() ([]Region, error) {
+	names, err := s.ndDevices("region")
+	if err != nil {
+		return nil, err
+	}
+	regions := []Region{}
+	for _, n := range names {
+		r, err := s.Region(n)
+		if err != nil {
+			return nil, err
+		}
+		regions = append(regions, *r)
+	}
+	return regions, nil
+}
+
+// Region reads one region, by device name ("region0").
+func (s *Sysfs) Region(dev string) (*Region, error) {
+	size, err := s.uintAttr(dev, "size")
+	if err != nil {
+		return nil, fmt.Errorf("read region %s: %w", dev, err)
+	}
+	r := &Region{
+		Dev:                dev,
+		Size:               size,
+		Align:              s.uintOr(dev, "align"),
+		AvailableSize:      s.uintOr(dev, "available_size"),
+		MaxAvailableExtent: s.uintOr(dev, "max_available_extent"),
+		Type:               "pmem",
+		IsetID:             int64(s.uintOr(dev, "set_cookie")),
+		PersistenceDomain:  s.attrOr(dev, "persistence_domain"),
+		State:              s.stateOf(dev),
+		NamespaceSeed:      s.attrOr(dev, "namespace_seed"),
+		PfnSeed:            s.attrOr(dev, "pfn_seed"),
+		DaxSeed:            s.attrOr(dev, "dax_seed"),
+		BttSeed:            s.attrOr(dev, "btt_seed"),
+	}
+	if r.PersistenceDomain == "" {
+		// ramdax claims no persistence domain; ndctl prints "unknown".
+		r.PersistenceDomain = "unknown"
+	}
+	r.Mappings, err = s.mappings(dev)
+	return r, err
+}
+
+// mappings parses regionN/mappingK, "nmem0,0,553517056,0" each.
+func (s *Sysfs) mappings(region string) ([]Mapping, error) {
+	count, _ := strconv.Atoi(s.attrOr(region, "mappings"))
+	maps := []Mapping{}
+	for i := range count {
+		attr := fmt.Sprintf("mapping%d", i)
+		f := strings.Split(s.attrOr(region, attr), ",")
+		if len(f) != 4 {
+			return nil, fmt.Errorf("parse %s/%s: want dimm,offset,length,position, got %q", region, attr, strings.Join(f, ","))
+		}
+		m := Mapping{DIMM: f[0]}
+		var errs [3]error
+		m.Offset, errs[0] = strconv.ParseUint(f[1], 0, 64)
+		m.Length, errs[1] = strconv.ParseUint(f[2], 0, 64)
+		m.Position, errs[2] = strconv.Atoi(f[3])
+		for _, err := range errs {
+			if err != nil {
+				return nil, fmt.Errorf("parse %s/%s: %w", region, attr, err)
+			}
+		}
+		maps = append(maps, m)
+	}
+	return maps, nil
+}
+
+// Namespaces returns the namespaces that have space allocated.
+func (s *Sysfs) Namespaces() ([]Namespace, error) {
+	names, err := s.ndDevices("namespace")
+	if err != nil {
+		return nil, err
+	}
+	nss := []Namespace{}
+	for _, n := range names {
+		ns, err := s.Namespace(n)
+		if err != nil {
+			return nil, err
+		}
+		if ns.RawSize > 0 {
+			nss = append(nss, *ns)
+		}
+	}
+	return nss, nil
+}
+
+// Namespace reads one namespace, by device name ("namespace0.1").
+func (s *Sysfs) Namespace(dev string) (*Namespace, error) {
+	size, err := s.uintAttr(dev, "size")
+	if err != nil {
+		return nil, fmt.Errorf("read namespace %s: %w", dev, err)
+	}
+	ns := &Namespace{
+		Dev:     dev,
+		Region:  regionOf(dev),
+		Size:    size,
+		RawSize: size,
+		UUID:    s.attrOr(dev, "uuid"),
+		Name:    s.attrOr(dev, "alt_name"),
+		Holder:  s.attrOr(dev, "holder"),
+	}
+	ns.Mode = modeOf(ns.Holder, s.attrOr(dev, "holder_class"))
+	ns.State = s.stateOf(dev)
+	switch ns.Mode {
+	case ModeRaw:
+		ns.SectorSize = selectedSize(s.attrOr(dev, "sector_size"), 512)
+		ns.BlockDev = firstBlockDev(s.ndDevice(dev))
+	case ModeFsdax, ModeDevdax, ModeSector:
+		s.readClaim(ns)
+	}
+	return ns, nil
+}
+
+// readClaim fills in what the pfn, dax or btt device claiming ns says.
+func (s *Sysfs) readClaim(ns *Namespace) {
+	ns.RawUUID, ns.UUID = ns.UUID, ""
+	if ns.Holder == "" {
+		return
+	}
+	h := ns.Holder
+	ns.UUID = s.attrOr(h, "uuid")
+	ns.State = s.stateOf(h)
+	if size := s.uintOr(h, "size"); size > 0 {
+		ns.Size = size
+	}
+	switch ns.Mode {
+	case ModeSector:
+		ns.SectorSize = selectedSize(s.attrOr(h, "sector_size"), 0)
+		ns.BlockDev = firstBlockDev(s.ndDevice(h))
+	case ModeFsdax:
+		ns.SectorSize = selectedSize(s.attrOr(ns.Dev, "sector_size"), 512)
+		ns.BlockDev = firstBlockDev(s.ndDevice(h))
+		fallthrough
+	case ModeDevdax:
+		ns.Map = mapOf(s.attrOr(h, "mode"))
+		ns.Align = s.uintOr(h, "align")
+	}
+	if ns.Mode == ModeDevdax {
+		ns.CharDev = childDaxDevice(s.ndDevice(h))
+		ns.DaxMode = s.daxMode(ns.CharDev)
+	}
+}
+
+// stateOf is "enabled" when dev is bound to a driver.
+func (s *Sysfs) stateOf(dev string) string {
+	if s.ndDriver(dev) != "" {
+		return StateEnabled
+	}
+	return StateDisabled
+}
+
+// modeOf derives the mode from the claiming device's name or, while
+// nothing claims the namespace, from its holder_class label.
+func modeOf(holder, holderClass string) Mode {
+	kind := holderClass
+	if holder != "" {
+		kind = strings.TrimRight(holder, "0123456789.")
+	}
+	switch kind {
+	case "pfn":
+		return ModeFsdax
+	case "dax":
+		return ModeDevdax
+	case "btt":
+		return ModeSector
+	}
+	return ModeRaw
+}
+
+// mapOf translates a pfn mode to ndctl's map.
+func mapOf(pfnMode string) string {
+	switch pfnMode {
+	case "ram":
+		return MapMem
+	case "pmem":
+		return MapDev
+	}
+	return ""
+}
+
+// regionOf returns the region of a device named like "namespace0.1",
+// "pfn0.2" or "dax1.0".
+func regionOf(dev string) string {
+	id := strings.TrimLeft(dev, "abcdefghijklmnopqrstuvwxyz_")
+	id, _, _ = strings.Cut(id, ".")
+	return "region" + id
+}
+
+// selectedSize parses a size-select attribute, "512 [4096] ", returning
+// the bracketed entry, or def when none is selected.
+func selectedSize(attr string, def uint64) uint64 {
+	for _, f := range strings.Fields(attr) {
+		if strings.HasPrefix(f, "[") {
+			n, err := strconv.ParseUint(strings.Trim(f, "[]"), 10, 64)
+			if err == nil {
+				return n
+			}
+		}
+	}
+	return def
+}
+
+// firstBlockDev returns the gendisk a device directory holds, "pmem0".
+func firstBlockDev(dir string) string {
+	entries, err := os.ReadDir(filepath.Join(dir, "block"))
+	if err != nil || len(entries) == 0 {
+		return ""
+	}
+	return entries[0].Name()
+}
+
+// childDaxDevice returns the daxN.M device that dax_pmem created under an
+// nd dax device's directory.
+func childDaxDevice(dir string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	for _, e := range entries {
+		if e.IsDir() && isDeviceName(e.Name(), "dax") {
+			return e.Name()
+		}
+	}
+	return ""
+}
+
+// sortDeviceNames orders names by their numbers, so region10 follows
+// region9 and namespace0.10 follows namespace0.9.
+func sortDeviceNames(names []string) {
+	slices.SortFunc(names, func(a, b string) int {
+		pa, na := splitDeviceName(a)
+		pb, nb := splitDeviceName(b)
+		if c := strings.Compare(pa, pb); c != 0 {
+			return c
+		}
+		return slices.Compare(na, nb)
+	})
+}
+
+func splitDeviceName(name string) (string, []int) {
+	prefix := strings.TrimRight(name, "0123456789.")
+	var nums []int
+	for f := range strings.SplitSeq(name[len(prefix):], ".") {
+		n, _ := strconv.Atoi(f)
+		nums = append(nums, n)
+	}
+	return prefix, nums
+}

@@ -1,0 +1,132 @@
+package nvdimm
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/ramdax/appliance/nvdimm/nvdimmtest"
+)
+
+func TestListParsesRamdaxTree(t *testing.T) {
+	tr := nvdimmtest.Ramdax(t)
+	s := New(tr.Root)
+	l, err := s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []Bus{{Dev: "ndbus0", Provider: "ramdax"}}; !reflect.DeepEqual(l.Buses, want) {
+		t.Errorf("buses = %+v, want %+v", l.Buses, want)
+	}
+	wantDIMM := DIMM{Dev: "nmem0", State: StateEnabled, AvailableSlots: 505, Flags: []string{"label"}}
+	if len(l.DIMMs) != 1 || !reflect.DeepEqual(l.DIMMs[0], wantDIMM) {
+		t.Errorf("dimms = %+v, want [%+v]", l.DIMMs, wantDIMM)
+	}
+	wantRegion := Region{
+		Dev: "region0", Size: 553648128, Align: 16 << 20, AvailableSize: 112 << 20,
+		MaxAvailableExtent: 112 << 20, Type: "pmem", IsetID: int64(-3819405496851448081),
+		Mappings:          []Mapping{{DIMM: "nmem0", Offset: 0, Length: 553517056, Position: 0}},
+		PersistenceDomain: "unknown", State: StateEnabled,
+		NamespaceSeed: "namespace0.4", PfnSeed: "pfn0.1", DaxSeed: "dax0.1", BttSeed: "btt0.1",
+	}
+	if len(l.Regions) != 1 || !reflect.DeepEqual(l.Regions[0], wantRegion) {
+		t.Errorf("regions = %+v\nwant %+v", l.Regions, wantRegion)
+	}
+	wantNS := []Namespace{
+		{Dev: "namespace0.0", Mode: ModeFsdax, Map: MapDev, Size: 130023424,
+			UUID: "00000000-0000-4000-8000-0000000000f0", RawUUID: "00000000-0000-4000-8000-000000000000",
+			SectorSize: 512, Align: 2 << 20, BlockDev: "pmem0", Name: "fs", State: StateEnabled,
+			Region: "region0", RawSize: 128 << 20, Holder: "pfn0.0"},
+		{Dev: "namespace0.1", Mode: ModeDevdax, Map: MapMem, Size: 266338304,
+			UUID: "00000000-0000-4000-8000-0000000000d0", RawUUID: "00000000-0000-4000-8000-000000000001",
+			Align: 2 << 20, CharDev: "dax0.1", Name: "dd", State: StateEnabled, DaxMode: DaxModeSystemRAM,
+			Region: "region0", RawSize: 256 << 20, Holder: "dax0.0"},
+		{Dev: "namespace0.2", Mode: ModeRaw, Size: 16 << 20, UUID: "00000000-0000-4000-8000-000000000002",
+			SectorSize: 4096, BlockDev: "pmem0.2", State: StateEnabled, Region: "region0", RawSize: 16 << 20},
+		{Dev: "namespace0.3", Mode: ModeSector, Size: 15728640,
+			UUID: "00000000-0000-4000-8000-0000000000b0", RawUUID: "00000000-0000-4000-8000-000000000003",
+			SectorSize: 4096, BlockDev: "pmem0.3s", Name: "sec", State: StateEnabled,
+			Region: "region0", RawSize: 16 << 20, Holder: "btt0.0"},
+	}
+	if len(l.Namespaces) != len(wantNS) {
+		t.Fatalf("got %d namespaces, want %d (the idle seed left out)", len(l.Namespaces), len(wantNS))
+	}
+	for i := range wantNS {
+		if !reflect.DeepEqual(l.Namespaces[i], wantNS[i]) {
+			t.Errorf("namespace %d:\n got %+v\nwant %+v", i, l.Namespaces[i], wantNS[i])
+		}
+	}
+}
+
+func TestDisabledClaimKeepsModeFromHolderClass(t *testing.T) {
+	tr := nvdimmtest.Ramdax(t)
+	tr.ND("namespace0.0", "holder", "")
+	tr.Unbind("bus/nd/devices/pfn0.0")
+	ns, err := New(tr.Root).Namespace("namespace0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns.Mode != ModeFsdax || ns.State != StateDisabled || ns.BlockDev != "" {
+		t.Errorf("got mode %s, state %s, blockdev %q; want fsdax, disabled, none", ns.Mode, ns.State, ns.BlockDev)
+	}
+}
+
+func TestEmptySysfsListsNothing(t *testing.T) {
+	l, err := New(t.TempDir()).List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Buses)+len(l.DIMMs)+len(l.Regions)+len(l.Namespaces) != 0 {
+		t.Errorf("got %+v, want an empty listing", l)
+	}
+}
+
+func TestMalformedMappingIsAnError(t *testing.T) {
+	tr := nvdimmtest.Ramdax(t)
+	tr.ND("region0", "mapping0", "nmem0,zero,1,0")
+	if _, err := New(tr.Root).Region("region0"); err == nil {
+		t.Error("Region parsed a malformed mapping0 without error")
+	}
+}
+
+func TestSelectedSize(t *testing.T) {
+	for _, tt := range []struct {
+		attr string
+		def  uint64
+		want uint64
+	}{
+		{"512 [4096] ", 0, 4096},
+		{"[512] 4096 ", 0, 512},
+		{"512 4096 ", 512, 512},
+		{"", 0, 0},
+	} {
+		if got := selectedSize(tt.attr, tt.def); got != tt.want {
+			t.Errorf("selectedSize(%q, %d) = %d, want %d", tt.attr, tt.def, got, tt.want)
+		}
+	}
+}
+
+func TestSortDeviceNamesIsNumeric(t *testing.T) {
+	names := []string{"namespace1.0", "namespace0.10", "namespace0.9", "namespace10.0", "namespace0.0"}
+	sortDeviceNames(names)
+	want := []string{"namespace0.0", "namespace0.9", "namespace0.10", "namespace1.0", "namespace10.0"}
+	if !slices.Equal(names, want) {
+		t.Errorf("got %v, want %v", names, want)
+	}
+}
+
+func TestRegionOf(t *testing.T) {
+	for dev, want := range map[string]string{"namespace0.1": "region0", "pfn12.3": "region12", "dax1.0": "region1"} {
+		if got := regionOf(dev); got != want {
+			t.Errorf("regionOf(%q) = %q, want %q", dev, got, want)
+		}
+	}
+}
+
+func TestFormatSize(t *testing.T) {
+	for n, want := range map[uint64]string{0: "0 B", 4096: "4 KiB", 112 << 20: "112 MiB", 3 << 29: "1.5 GiB", 32444416: "30.94 MiB"} {
+		if got := FormatSize(n); got != want {
+			t.Errorf("FormatSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

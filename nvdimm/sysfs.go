@@ -1,0 +1,236 @@
+// Package nvdimm reads and changes persistent-memory state through the
+// libnvdimm sysfs ABI (/sys/bus/nd, /sys/bus/platform, /sys/bus/dax), the way
+// ndctl and daxctl do, without either tool.
+//
+// A Sysfs value names the sysfs root, so that parsing and error handling can
+// be tested on a fake tree; everything that needs a kernel is tested in QEMU.
+// Every attribute write goes through one AttrWriter, can be logged with Logf,
+// and fails with an *AttrError that names the attribute, the value, the errno
+// and what to do about it.
+package nvdimm
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// AttrWriter writes one sysfs attribute. It is the seam for tests: the
+// kernel answers a write with an errno, and a fake writer can too.
+type AttrWriter interface {
+	WriteAttr(path, value string) error
+}
+
+// FileWriter writes attributes to files, as the kernel expects: one write
+// of the value with a trailing newline.
+type FileWriter struct{}
+
+// WriteAttr writes value and a newline to the attribute at path.
+func (FileWriter) WriteAttr(path, value string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	// A sysfs store callback sees exactly one write(2); its return value is
+	// the kernel's verdict, so report it rather than the close.
+	_, werr := f.Write([]byte(value + "\n"))
+	cerr := f.Close()
+	if werr != nil {
+		return werr
+	}
+	return cerr
+}
+
+// Sysfs is the libnvdimm state of one system, seen through its sysfs tree.
+type Sysfs struct {
+	// Root is the sysfs mount point, normally "/sys".
+	Root string
+	// Proc is the procfs mount point, normally "/proc"; it tells which
+	// devices are mounted or open.
+	Proc string
+	// Dev is where device nodes live, normally "/dev".
+	Dev string
+	// Writer writes attributes. Default FileWriter.
+	Writer AttrWriter
+	// Logf, when set, is called for every attribute write and its result.
+	Logf func(format string, args ...any)
+}
+
+// New returns the Sysfs rooted at root (normally "/sys"), with /proc and
+// /dev at their usual places.
+func New(root string) *Sysfs {
+	return &Sysfs{Root: root, Proc: "/proc", Dev: "/dev", Writer: FileWriter{}}
+}
+
+// Path joins elements under the sysfs root.
+func (s *Sysfs) Path(elem ...string) string {
+	return filepath.Join(append([]string{s.Root}, elem...)...)
+}
+
+// ndDevice is the sysfs directory of a device on the nd bus.
+func (s *Sysfs) ndDevice(dev string) string { return s.Path("bus", "nd", "devices", dev) }
+
+func (s *Sysfs) logf(format string, args ...any) {
+	if s.Logf != nil {
+		s.Logf(format, args...)
+	}
+}
+
+// write stores value in the attribute at path, logging it, and returns an
+// *AttrError that carries the errno.
+func (s *Sysfs) write(path, value string) error {
+	w := s.Writer
+	if w == nil {
+		w = FileWriter{}
+	}
+	err := w.WriteAttr(path, value)
+	// Errors name nd devices by device, "namespace0.1/size", as people do.
+	rel := strings.TrimPrefix(path, s.Root+"/")
+	rel = strings.TrimPrefix(rel, "bus/nd/devices/")
+	if err != nil {
+		s.logf("write %s = %q: %v", rel, value, err)
+		return newAttrError(rel, value, err)
+	}
+	s.logf("write %s = %q", rel, value)
+	return nil
+}
+
+// writeAttr writes attr of the nd device dev.
+func (s *Sysfs) writeAttr(dev, attr, value string) error {
+	return s.write(filepath.Join(s.ndDevice(dev), attr), value)
+}
+
+// readAttr returns the trimmed content of attr of the nd device dev.
+func (s *Sysfs) readAttr(dev, attr string) (string, error) {
+	return readTrimmed(filepath.Join(s.ndDevice(dev), attr))
+}
+
+// attrOr returns attr of dev, or "" if it cannot be read: many attributes
+// exist only in some states (a pfn's size only while it is enabled).
+func (s *Sysfs) attrOr(dev, attr string) string {
+	v, _ := s.readAttr(dev, attr)
+	return v
+}
+
+// uintAttr parses attr of dev as an unsigned number in any base Go knows
+// (the kernel prints region align in hex, sizes in decimal).
+func (s *Sysfs) uintAttr(dev, attr string) (uint64, error) {
+	v, err := s.readAttr(dev, attr)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseUint(v, 0, 64)
+	if err != nil {
+		return 0, fmt.Errorf("parse %s/%s: %w", dev, attr, err)
+	}
+	return n, nil
+}
+
+// uintOr is uintAttr with 0 for an attribute that is absent or unreadable.
+func (s *Sysfs) uintOr(dev, attr string) uint64 {
+	n, _ := s.uintAttr(dev, attr)
+	return n
+}
+
+func readTrimmed(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// driverOf returns the name of the driver bound to the device directory
+// dir, or "" when none is.
+func driverOf(dir string) string {
+	target, err := os.Readlink(filepath.Join(dir, "driver"))
+	if err != nil {
+		return ""
+	}
+	return filepath.Base(target)
+}
+
+// ndDriver returns the driver bound to the nd device dev, or "".
+func (s *Sysfs) ndDriver(dev string) string { return driverOf(s.ndDevice(dev)) }
+
+// bindND binds dev to the nd driver drv and waits for the bus to settle.
+// The write returns the probe's error; the driver link is the final word.
+func (s *Sysfs) bindND(dev, drv string) error {
+	err := s.write(s.Path("bus", "nd", "drivers", drv, "bind"), dev)
+	if werr := s.WaitProbe(); werr != nil && err == nil {
+		err = werr
+	}
+	if s.ndDriver(dev) == drv {
+		return nil
+	}
+	if err == nil {
+		err = fmt.Errorf("%s is not bound to %s after bind; see dmesg", dev, drv)
+	}
+	return fmt.Errorf("bind %s to %s: %w", dev, drv, err)
+}
+
+// unbindND detaches dev from its nd driver, if it has one.
+func (s *Sysfs) unbindND(dev string) error {
+	drv := s.ndDriver(dev)
+	if drv == "" {
+		return nil
+	}
+	if err := s.write(s.Path("bus", "nd", "drivers", drv, "unbind"), dev); err != nil {
+		return fmt.Errorf("disable %s: %w", dev, err)
+	}
+	return nil
+}
+
+// WaitProbe waits until every nvdimm bus has finished probing its devices,
+// by reading each ndbusN/wait_probe. Seeds named before that may not exist
+// yet.
+func (s *Sysfs) WaitProbe() error {
+	buses, err := s.busNames()
+	if err != nil {
+		return err
+	}
+	for _, b := range buses {
+		if _, err := s.readAttr(b, "wait_probe"); err != nil {
+			return fmt.Errorf("wait for %s to probe: %w", b, err)
+		}
+	}
+	return nil
+}
+
+// ndDevices lists the nd bus devices whose names start with prefix, in
+// numeric order (region2 before region10).
+func (s *Sysfs) ndDevices(prefix string) ([]string, error) {
+	entries, err := os.ReadDir(s.Path("bus", "nd", "devices"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list nd devices: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) && isDeviceName(e.Name(), prefix) {
+			names = append(names, e.Name())
+		}
+	}
+	sortDeviceNames(names)
+	return names, nil
+}
+
+// isDeviceName reports whether name is prefix followed by digits and dots,
+// so that "dax" does not match "dax_region".
+func isDeviceName(name, prefix string) bool {
+	rest := name[len(prefix):]
+	if rest == "" {
+		return false
+	}
+	for _, r := range rest {
+		if (r < '0' || r > '9') && r != '.' {
+			return false
+		}
+	}
+	return true
+}
