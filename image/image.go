@@ -1,12 +1,15 @@
 // Package image builds the appliance's initramfs with u-root's mkuimage API:
-// one gobusybox binary holding u-root's init, a shell, everyday core
-// commands and the appliance's own commands.
+// one gobusybox binary holding ramdaxinit (the /init), ramdaxctl, a shell
+// and everyday core commands, plus Debian's mkfs binaries with their shared
+// libraries and, for a modular kernel, the modules kmod loads.
 package image
 
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
+	"github.com/ramdax/appliance/kmod"
 	"github.com/u-root/gobusybox/src/pkg/golang"
 	"github.com/u-root/mkuimage/uimage"
 	"github.com/u-root/uio/llog"
@@ -15,9 +18,24 @@ import (
 // CoreCommands are the u-root commands an operator at the console expects.
 var CoreCommands = uroot(
 	"init", "gosh", "cat", "cp", "dd", "df", "dmesg", "echo", "free", "grep",
-	"hexdump", "ls", "mkdir", "mount", "mv", "poweroff", "ps", "rm", "shutdown",
-	"sync", "umount", "uname",
+	"hexdump", "kexec", "ls", "mkdir", "mount", "mv", "poweroff", "ps", "rm",
+	"shutdown", "sync", "umount", "uname",
 )
+
+// ApplianceCommands are the appliance's own commands.
+var ApplianceCommands = []string{
+	"github.com/ramdax/appliance/cmds/ramdaxinit",
+	"github.com/ramdax/appliance/cmds/ramdaxctl",
+}
+
+// Filesystem tools come from the build host (Debian's e2fsprogs and
+// xfsprogs): no Go mkfs is trustworthy for ext4 or xfs. host:guest pairs;
+// mkfs.ext4 is mke2fs under the name that selects ext4.
+var FilesystemTools = []string{
+	"/sbin/mke2fs:sbin/mkfs.ext4",
+	"/sbin/mkfs.xfs:sbin/mkfs.xfs",
+	"/etc/mke2fs.conf:etc/mke2fs.conf",
+}
 
 func uroot(names ...string) []string {
 	pkgs := make([]string, len(names))
@@ -27,15 +45,56 @@ func uroot(names ...string) []string {
 	return pkgs
 }
 
-// Shell returns the modifiers of an initramfs that boots to a u-root shell
-// on the console.
-func Shell() []uimage.Modifier {
+// base is what every image has: a static amd64 busybox with a shell.
+func base(cmds ...string) []uimage.Modifier {
 	return []uimage.Modifier{
 		uimage.WithEnv(golang.DisableCGO(), golang.WithGOARCH("amd64")),
-		uimage.WithBusyboxCommands(CoreCommands...),
-		uimage.WithInit("init"),
+		uimage.WithBusyboxCommands(cmds...),
 		uimage.WithShell("gosh"),
 	}
+}
+
+// Shell returns the modifiers of an initramfs that boots u-root's init to
+// a shell on the console, with no appliance logic.
+func Shell() []uimage.Modifier {
+	return append(base(CoreCommands...), uimage.WithInit("init"))
+}
+
+// Appliance returns the modifiers of the appliance initramfs: ramdaxinit as
+// /init. modulesDir is empty for a kernel with RAMDAX built in, or the
+// /lib/modules/<release> directory of a modular kernel, whose kmod closure
+// is packed at the same place.
+func Appliance(modulesDir string) ([]uimage.Modifier, error) {
+	mods := append(base(append(CoreCommands, ApplianceCommands...)...),
+		uimage.WithInit("ramdaxinit"),
+		uimage.WithFiles(FilesystemTools...))
+	if modulesDir == "" {
+		return mods, nil
+	}
+	files, err := moduleFiles(modulesDir)
+	if err != nil {
+		return nil, err
+	}
+	return append(mods, uimage.WithFiles(files...)), nil
+}
+
+// moduleFiles maps kmod's closure of modulesDir to host:guest pairs under
+// lib/modules/<release>.
+func moduleFiles(modulesDir string) ([]string, error) {
+	dir, err := filepath.EvalSymlinks(modulesDir)
+	if err != nil {
+		return nil, fmt.Errorf("modules dir: %w", err)
+	}
+	rel, err := kmod.Closure(dir, kmod.Needed...)
+	if err != nil {
+		return nil, fmt.Errorf("module closure of %s: %w", dir, err)
+	}
+	guest := filepath.Join("lib/modules", filepath.Base(dir))
+	pairs := make([]string, len(rel))
+	for i, r := range rel {
+		pairs[i] = filepath.Join(dir, r) + ":" + filepath.Join(guest, r)
+	}
+	return pairs, nil
 }
 
 // Build writes an initramfs (a newc cpio archive) to out.

@@ -11,6 +11,8 @@ packages=(
 	build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils zstd
 	# depmod for Debian's modular kernel; dpkg-deb and apt-get come with Debian.
 	kmod ca-certificates
+	# mkfs.ext4 and mkfs.xfs, packed into the image with their libraries.
+	e2fsprogs xfsprogs
 )
 
 missing=()

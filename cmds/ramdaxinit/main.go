@@ -1,0 +1,103 @@
+// ramdaxinit is the appliance's /init: it sets persistent-memory regions
+// and namespaces up from the kernel command line, then hands the machine
+// over.
+//
+// Synopsis:
+//
+//	ramdaxinit            (as PID 1, from the initramfs)
+//	ramdaxinit -dry-run   (anywhere: print the plan for /proc/cmdline)
+//
+// Description:
+//
+//	As PID 1 it mounts the early file systems with u-root's libinit, makes
+//	sure the nvdimm drivers are there (loading modules on a modular
+//	kernel), moves the memmap= carveouts to the ramdax driver, reconciles
+//	the namespaces on the labels with the ramdax.ns= parameters (create
+//	what is missing, keep what matches, report conflicts and leave them
+//	alone), makes file systems and mounts, prints a status table and the
+//	line "ramdax: ready ...", writes /run/ramdax/status.json and then does
+//	what ramdax.then= says: a console shell (the default), poweroff,
+//	reboot or switch_root. README.md documents the parameters.
+//
+//	It never destroys a namespace that ramdax.reset= does not name, never
+//	panics out, and always ends at a console unless told to power off,
+//	reboot or switch root.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/ramdax/appliance/layout"
+	"github.com/u-root/u-root/pkg/libinit"
+)
+
+func main() {
+	dryRun := flag.Bool("dry-run", false, "print the plan for /proc/cmdline and change nothing")
+	flag.Parse()
+	l := newLogger(os.Stdout)
+	if *dryRun {
+		if err := printPlan(os.Stdout, l); err != nil {
+			l.Printf("error: %v", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if os.Getpid() == 1 {
+		libinit.SetEnv()
+		libinit.CreateRootfs()
+		libinit.NetInit()
+	}
+	then := safeSetup(l)
+	handOver(l, then)
+}
+
+// safeSetup runs setup and turns a panic into a logged error: whatever
+// happens, the machine reaches the console.
+func safeSetup(l *logger) (then *layout.Layout) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.Printf("error: internal: %v; starting the console shell", r)
+			then = &layout.Layout{Then: layout.ThenShell}
+		}
+	}()
+	start := time.Now()
+	lay, st := setup(l)
+	st.Seconds = time.Since(start).Seconds()
+	report(l, st)
+	return lay
+}
+
+// handOver does what ramdax.then= asks. Anything that fails falls back to
+// the console shell.
+func handOver(l *logger, lay *layout.Layout) {
+	var err error
+	switch lay.Then {
+	case layout.ThenPoweroff:
+		err = powerOff(l, powerOffCmd)
+	case layout.ThenReboot:
+		err = powerOff(l, rebootCmd)
+	case layout.ThenSwitchRoot:
+		err = switchRootTo(l, lay)
+	}
+	if err != nil {
+		l.Printf("error: ramdax.then=%s: %v; starting the console shell instead", lay.Then, err)
+	}
+	if os.Getpid() != 1 {
+		return
+	}
+	runShell(l)
+}
+
+// printPlan is -dry-run: parse /proc/cmdline and show what would be asked.
+func printPlan(w io.Writer, l *logger) error {
+	lay, err := readLayout(l)
+	if lay == nil {
+		return err
+	}
+	_, err = fmt.Fprintln(w, layout.Format(lay))
+	return err
+}
