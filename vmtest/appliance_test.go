@@ -1,0 +1,119 @@
+package vmtest
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hugelgupf/vmtest/qemu"
+	"github.com/ramdax/appliance/image"
+	"github.com/u-root/mkuimage/uimage"
+	"github.com/u-root/uio/llog"
+)
+
+// Two carveouts below the top of 2 GiB of guest RAM (a carveout past it
+// gets a region whose writes are lost). Both are N*16M+128K, so no space
+// goes to alignment; the second starts on a 128 MiB memory block so that a
+// system-ram namespace there can online whole blocks.
+var twoRegions = []Option{
+	WithCarveout("540800K", "1G"),    // region0: 528 MiB usable
+	WithCarveout("278656K", "1664M"), // region1: 272 MiB usable
+}
+
+// checkRamdaxinit boots a guest with the layout in cmdline, runs ramdaxinit
+// in it and checks the result as the ramdaxtest.* parameters say (see
+// vmtest/guest/appliance).
+func checkRamdaxinit(t *testing.T, name string, cmdline []string, opts ...Option) {
+	t.Helper()
+	opts = append(opts, WithCmdline(cmdline...), WithUimage(
+		uimage.WithBusyboxCommands(image.ApplianceCommands...),
+		uimage.WithFiles(image.FilesystemTools...),
+	))
+	RunGuestTests(t, name, []string{"github.com/ramdax/appliance/vmtest/guest/appliance"}, opts...)
+}
+
+// TestRamdaxinitAllModes lays every mode over two regions, with "rest",
+// file systems and mounts, and writes and reads data on each.
+func TestRamdaxinitAllModes(t *testing.T) {
+	checkRamdaxinit(t, "all-modes", []string{
+		"ramdax.ns=logs:fsdax:320M:fs=xfs:mount=/mnt/logs",
+		"ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db",
+		"ramdax.ns=cache:devdax:64M",
+		"ramdax.ns=journal:sector:rest",
+		"ramdax.ns=mem:system-ram:256M:region=1",
+		"ramdax.ns=scratch:raw:rest:region=1",
+		"ramdaxtest.expect=logs:created,db:created,cache:created,journal:created,mem:created,scratch:created",
+		"ramdaxtest.write=logs,db,cache,journal,scratch",
+	}, twoRegions...)
+}
+
+// TestRamdaxinitSecondBoot boots four times over the same file-backed RAM,
+// as after warm resets: what exists is kept with its data, a namespace can
+// be added, a conflicting size is reported and leaves the data alone, and
+// only ramdax.reset recreates a namespace.
+func TestRamdaxinitSecondBoot(t *testing.T) {
+	ram := WithPersistentRAM(filepath.Join(t.TempDir(), "guest-ram"))
+	base := []string{"ramdax.ns=cache:devdax:64M"}
+	boots := []struct {
+		name    string
+		cmdline []string
+	}{
+		{"first", []string{"ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db",
+			"ramdaxtest.expect=db:created,cache:created", "ramdaxtest.write=db,cache"}},
+		{"kept-and-added", []string{"ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db", "ramdax.ns=extra:raw:64M",
+			"ramdaxtest.expect=db:kept,cache:kept,extra:created", "ramdaxtest.verify=db,cache"}},
+		{"conflict", []string{"ramdax.ns=db:fsdax:256M:fs=ext4:mount=/mnt/db",
+			"ramdaxtest.expect=db:conflict,cache:kept,extra:unmanaged", "ramdaxtest.verify=db,cache"}},
+		{"reset", []string{"ramdax.ns=db:fsdax:256M:fs=ext4:mount=/mnt/db", "ramdax.reset=db",
+			"ramdaxtest.expect=db:created,cache:kept,extra:unmanaged", "ramdaxtest.empty=db", "ramdaxtest.verify=cache"}},
+	}
+	for _, b := range boots {
+		t.Run(b.name, func(t *testing.T) {
+			checkRamdaxinit(t, b.name, append(base, b.cmdline...), append(twoRegions, ram)...)
+		})
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// TestApplianceConsole boots the appliance image itself, ramdaxinit as
+// PID 1, and reads the console: the status table and the ready line.
+func TestApplianceConsole(t *testing.T) {
+	initramfs := applianceImage(t, "")
+	vm := Start(t, "appliance", append(twoRegions, WithInitramfs(initramfs), WithCmdline(
+		"ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db", "ramdax.ns=cache:devdax:64M", "ramdax.then=poweroff"))...)
+	expectLines(t, vm,
+		"ramdax: db: created fsdax 128M at /dev/pmem0",
+		"ramdax: db: made ext4 on /dev/pmem0",
+		"ramdax: cache: created devdax 64M at /dev/dax0.1",
+		"ramdax: ready 2 namespaces (2 created, 0 kept, 0 conflicts, 0 unmanaged)")
+	if err := vm.Wait(); err != nil {
+		t.Errorf("VM: %v", err)
+	}
+}
+
+// applianceImage builds the appliance initramfs for a kernel flavour
+// (modulesDir "" for the built-in kernel).
+func applianceImage(t *testing.T, modulesDir string) string {
+	t.Helper()
+	mods, err := image.Appliance(modulesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "initramfs.cpio")
+	if err := image.Build(llog.Test(t), out, mods...); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// expectLines waits for each line on the console, in order.
+func expectLines(t *testing.T, vm *qemu.VM, lines ...string) {
+	t.Helper()
+	for _, l := range lines {
+		if _, err := vm.Console.ExpectString(l); err != nil {
+			t.Fatalf("console never showed %q: %v", strings.TrimSpace(l), err)
+		}
+	}
+}
