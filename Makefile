@@ -6,8 +6,9 @@ export PATH := $(PATH):/usr/local/go/bin
 
 GO      ?= go
 MEM     ?= 2G
-MEMMAP  ?= 528M!1G
-CMDLINE ?=
+# 528 MiB plus the 128 KiB label area: no space lost to the 16 MiB align.
+MEMMAP  ?= 540800K!1G
+CMDLINE ?= ramdax.ns=data:fsdax:256M:fs=ext4:mount=/mnt/data ramdax.ns=fast:devdax:128M ramdax.ns=scratch:raw:rest
 
 KERNEL    := build/kernel/bzImage
 DISTRO    := build/distro/vmlinuz
@@ -29,11 +30,11 @@ kernel: deps
 distro-kernel: deps
 	@kernel-config/distro.sh build/distro
 
-## image: build the initramfs.
+## image: build the appliance initramfs (FLAVOUR=builtin or distro).
 image: deps
 	@$(GO) run ./cmds/mkimage -o $(INITRAMFS)
 
-## run: boot the kernel and initramfs in QEMU, console in this terminal.
+## run: boot the appliance in QEMU with a default layout, console in this terminal.
 run: kernel image
 	@$(GO) run ./cmds/runvm -kernel $(KERNEL) -initrd $(INITRAMFS) -m $(MEM) -memmap '$(MEMMAP)' -append '$(CMDLINE)'
 

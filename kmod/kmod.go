@@ -23,10 +23,10 @@
 // try.
 package kmod
 
-// Needed lists the modules the appliance loads on a modular kernel, by module
-// name. Dependencies (from modules.dep) come along on their own; modules that
-// are built in are skipped.
-var Needed = []string{
+// Drivers lists the nvdimm and dax modules the appliance loads on a
+// modular kernel, by module name. Dependencies (from modules.dep) come
+// along on their own; modules that are built in are skipped.
+var Drivers = []string{
 	// The NVDIMM core: the nd bus, regions, namespaces and labels.
 	"libnvdimm",
 	// Registers an NVDIMM bus with one DIMM and label area per memmap=
@@ -43,11 +43,16 @@ var Needed = []string{
 	"device_dax",
 	// Hands a dax device to the page allocator (system-ram mode).
 	"kmem",
-	// File systems for fsdax namespaces; ext4 is built into Debian's
-	// kernel, in which case it is skipped.
-	"ext4",
-	"xfs",
 }
+
+// Filesystems lists the file-system modules for fsdax namespaces. ext4 is
+// built into Debian's kernel, in which case it is skipped; xfs is a module
+// that takes seconds to load under TCG, so callers load it only when a
+// layout needs it.
+var Filesystems = []string{"ext4", "xfs"}
+
+// Needed is everything the image packs: Drivers and Filesystems.
+var Needed = append(append([]string{}, Drivers...), Filesystems...)
 
 // Forbidden lists modules this package never loads. nd_e820 drives the same
 // e820_pmem device as ramdax and would claim the carveout as a label-less

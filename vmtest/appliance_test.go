@@ -7,6 +7,7 @@ import (
 
 	"github.com/hugelgupf/vmtest/qemu"
 	"github.com/ramdax/appliance/image"
+	"github.com/ramdax/appliance/layout"
 	"github.com/u-root/mkuimage/uimage"
 	"github.com/u-root/uio/llog"
 )
@@ -116,4 +117,78 @@ func expectLines(t *testing.T, vm *qemu.VM, lines ...string) {
 			t.Fatalf("console never showed %q: %v", strings.TrimSpace(l), err)
 		}
 	}
+}
+
+// TestApplianceDistroKernel boots Debian's cloud kernel, which has RAMDAX
+// and friends as modules, with the appliance image for it: ramdaxinit
+// loads the modules, sets the layout up, and a second boot over the same
+// RAM keeps it.
+func TestApplianceDistroKernel(t *testing.T) {
+	vmlinuz, modulesDep := DistroKernel(t)
+	initramfs := applianceImage(t, filepath.Dir(modulesDep))
+	opts := append(twoRegions, WithKernel(vmlinuz), WithInitramfs(initramfs),
+		WithPersistentRAM(filepath.Join(t.TempDir(), "guest-ram")),
+		WithCmdline("ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db", "ramdax.ns=cache:devdax:64M:region=1", "ramdax.then=poweroff"))
+	for _, want := range []string{
+		"ramdax: ready 2 namespaces (2 created, 0 kept, 0 conflicts, 0 unmanaged)",
+		"ramdax: ready 2 namespaces (0 created, 2 kept, 0 conflicts, 0 unmanaged)",
+	} {
+		vm := Start(t, "distro", opts...)
+		expectLines(t, vm, want)
+		if err := vm.Wait(); err != nil {
+			t.Errorf("VM: %v", err)
+		}
+	}
+}
+
+// TestApplianceBadInput boots command lines with malformed parameters:
+// each is reported on the console as layout.Parse words it, the valid rest
+// of the layout is applied, and the console shell still answers.
+func TestApplianceBadInput(t *testing.T) {
+	initramfs := applianceImage(t, "")
+	for _, tc := range []struct {
+		name    string
+		cmdline []string
+		also    []string // further console lines to expect, after the errors
+	}{
+		{"malformed", []string{"ramdax.ns=db:fsdax:12X", "ramdax.ns=ok:raw:64M", "ramdax.ns=bad-mode:fast:64M",
+			"ramdax.nss=typo:raw:16M", "ramdax.then=sideways", "ramdax.ns=mis:fsdax:20M"},
+			[]string{"ramdax: ok: created raw 64M at /dev/pmem0", "ramdax: ready 1 namespaces (1 created"}},
+		{"no-carveout", []string{"ramdax.ns=db:fsdax:64M"},
+			[]string{"ramdax: no memmap=SIZE!START carveout on the command line: nothing to set up"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &Machine{}
+			opts := []Option{WithInitramfs(initramfs), WithCmdline(tc.cmdline...)}
+			if tc.name != "no-carveout" {
+				opts = append(opts, twoRegions...)
+			}
+			for _, o := range opts {
+				o(m)
+			}
+			_, err := layout.Parse(m.KernelCmdline())
+			var want []string
+			for _, e := range layout.AsErrors(err) {
+				want = append(want, "ramdax: error: "+e.Error())
+			}
+			vm := Start(t, tc.name, opts...)
+			defer vm.Wait()
+			defer vm.Kill()
+			expectLines(t, vm, append(want, tc.also...)...)
+			expectShell(t, vm)
+		})
+	}
+}
+
+// expectShell waits for the shell's prompt, types a command and waits for
+// its output: the quotes keep the echoed input from matching. gosh asks
+// the terminal for its colours and cursor first, which the test console
+// never answers, so the prompt only comes after gosh gives up waiting.
+func expectShell(t *testing.T, vm *qemu.VM) {
+	t.Helper()
+	expectLines(t, vm, "toggle key help")
+	if _, err := vm.Console.Send("echo shell-\"alive\"\r"); err != nil {
+		t.Fatal(err)
+	}
+	expectLines(t, vm, "shell-alive")
 }

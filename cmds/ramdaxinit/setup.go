@@ -46,7 +46,7 @@ func setup(l *logger) (*layout.Layout, *status) {
 		l.Printf("no memmap=SIZE!START carveout on the command line: nothing to set up")
 		return lay, st
 	}
-	sys, err := bringUp(l)
+	sys, err := bringUp(l, modulesFor(lay))
 	if err != nil {
 		st.fail("%v", err)
 		return lay, st
@@ -55,9 +55,25 @@ func setup(l *logger) (*layout.Layout, *status) {
 	return lay, st
 }
 
+// modulesFor lists the modules a modular kernel needs for lay: the nvdimm
+// drivers always, a file system only when a namespace may mount one.
+func modulesFor(lay *layout.Layout) []string {
+	mods := slices.Clone(kmod.Drivers)
+	for _, ns := range lay.Namespaces {
+		switch {
+		case ns.FS != "":
+			mods = append(mods, ns.FS)
+		case ns.Mount != "":
+			mods = append(mods, kmod.Filesystems...)
+		}
+	}
+	slices.Sort(mods[len(kmod.Drivers):])
+	return slices.Compact(mods)
+}
+
 // bringUp makes the drivers available and moves the carveouts to ramdax.
-func bringUp(l *logger) (*nvdimm.Sysfs, error) {
-	kind, err := kmod.Ensure(kmod.WithLogf(l.Debugf))
+func bringUp(l *logger, modules []string) (*nvdimm.Sysfs, error) {
+	kind, err := kmod.Ensure(kmod.WithModules(modules...), kmod.WithLogf(l.Debugf))
 	if err != nil {
 		return nil, fmt.Errorf("nvdimm drivers: %w", err)
 	}

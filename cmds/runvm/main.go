@@ -30,7 +30,7 @@ func run(stdout io.Writer, args []string) error {
 	kernel := fs.String("kernel", "build/kernel/bzImage", "kernel `image`")
 	initrd := fs.String("initrd", "build/initramfs.cpio", "initramfs `file`")
 	mem := fs.String("m", "2G", "guest RAM `size`")
-	memmap := fs.String("memmap", "528M!1G", "carveouts, space-separated `SIZE!START` words")
+	memmap := fs.String("memmap", "540800K!1G", "carveouts, space-separated `SIZE!START` words")
 	extra := fs.String("append", "", "extra kernel `parameters`")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
