@@ -1,6 +1,7 @@
 package vmtest
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/ramdax/appliance/image"
 	"github.com/ramdax/appliance/layout"
 	"github.com/u-root/mkuimage/uimage"
+	"github.com/u-root/uio/cp"
 	"github.com/u-root/uio/llog"
 )
 
@@ -191,4 +193,47 @@ func expectShell(t *testing.T, vm *qemu.VM) {
 		t.Fatal(err)
 	}
 	expectLines(t, vm, "shell-alive")
+}
+
+// TestApplianceKexec sets a layout up, writes a file, then kexecs into the
+// same kernel, image and command line from the console: the RAM, and so
+// the namespaces and the file, must come through.
+func TestApplianceKexec(t *testing.T) {
+	share := t.TempDir()
+	initramfs := applianceImage(t, "")
+	for src, dst := range map[string]string{BuiltinKernel(t): "bzImage", initramfs: "initramfs.cpio"} {
+		if err := cp.Copy(src, filepath.Join(share, dst)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vm := Start(t, "kexec", append(twoRegions, WithInitramfs(initramfs),
+		WithCmdline("ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db", "ramdax.ns=cache:devdax:64M"),
+		WithQEMU(qemu.P9Directory(share, "share")))...)
+	defer vm.Wait()
+	defer vm.Kill()
+	expectLines(t, vm, "ramdax: ready 2 namespaces (2 created, 0 kept, 0 conflicts, 0 unmanaged)")
+	expectShell(t, vm)
+	for i, cmd := range []string{
+		`echo kept-across-kexec > /mnt/db/proof`,
+		`mkdir /share`,
+		`mount -t 9p -o trans=virtio share /share`,
+	} {
+		// gosh drops what is typed while a command runs: wait for each
+		// to finish. The quotes keep the typed line from matching.
+		sendLine(t, vm, fmt.Sprintf(`%s && echo step-"%d"-done`, cmd, i))
+		expectLines(t, vm, fmt.Sprintf("step-%d-done", i))
+	}
+	sendLine(t, vm, `kexec --reuse-cmdline -i /share/initramfs.cpio /share/bzImage`)
+	expectLines(t, vm, "Linux version", "ramdax: ready 2 namespaces (0 created, 2 kept, 0 conflicts, 0 unmanaged)")
+	expectShell(t, vm)
+	sendLine(t, vm, `cat /mnt/db/pro""of`)
+	expectLines(t, vm, "kept-across-kexec")
+}
+
+// sendLine types a line at the console shell.
+func sendLine(t *testing.T, vm *qemu.VM, line string) {
+	t.Helper()
+	if _, err := vm.Console.Send(line + "\r"); err != nil {
+		t.Fatal(err)
+	}
 }
