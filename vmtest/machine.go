@@ -132,8 +132,11 @@ func (m *Machine) KernelCmdline() string {
 }
 
 // qemuCommand is the QEMU command: binary, accelerator, memory and CPUs.
+// The CPU model is "max" so that the guest has RDRAND, as servers do:
+// without it the kernel's random pool takes about a second to seed under
+// TCG, and the first namespace uuid waits for it.
 func (m *Machine) qemuCommand(t testing.TB) string {
-	args := []string{"qemu-system-x86_64", "-accel", Accel(t, m.Kernel),
+	args := []string{"qemu-system-x86_64", "-accel", Accel(t, m.Kernel), "-cpu", "max",
 		"-smp", fmt.Sprint(m.CPUs), "-m", m.Memory, "-no-reboot", "-nic", "none"}
 	if m.RAMFile != "" {
 		args = append(args,

@@ -40,7 +40,8 @@ func run(stdout io.Writer, args []string) error {
 		return fmt.Errorf("%w: run `make deps`", err)
 	}
 	accel := vmtest.DetectAccel(*kernel)
-	argv := []string{qemu, "-accel", accel, "-m", *mem, "-nographic", "-no-reboot",
+	// -cpu max gives the guest RDRAND, which seeds its random pool at once.
+	argv := []string{qemu, "-accel", accel, "-cpu", "max", "-m", *mem, "-nographic", "-no-reboot",
 		"-kernel", *kernel, "-initrd", *initrd, "-append", cmdline(*memmap, *extra)}
 	fmt.Fprintf(stdout, "runvm: %s with %s, memmap %s; quit with Ctrl-A X\n", *kernel, accel, *memmap)
 	return syscall.Exec(qemu, argv, os.Environ())
