@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ramdax/appliance/nvdimm"
 	"golang.org/x/sys/unix"
 )
 
@@ -142,8 +143,7 @@ func Override(sysfs string) error {
 	if drv := boundDriver(sysfs); drv != "" && drv != "ramdax" {
 		return fmt.Errorf("%w: %s; unbind it first", ErrClaimed, drv)
 	}
-	// sysfs attributes want the trailing newline.
-	if err := os.WriteFile(filepath.Join(dev, "driver_override"), []byte("ramdax\n"), 0o200); err != nil {
+	if err := nvdimm.New(sysfs).SetRamdaxOverride(); err != nil {
 		return fmt.Errorf("set %s driver_override: %w", pmemDevice, err)
 	}
 	return nil
