@@ -71,16 +71,16 @@ func Appliance(modulesDir string) ([]uimage.Modifier, error) {
 	if modulesDir == "" {
 		return mods, nil
 	}
-	files, err := moduleFiles(modulesDir)
+	files, err := ModuleFiles(modulesDir)
 	if err != nil {
 		return nil, err
 	}
 	return append(mods, uimage.WithFiles(files...)), nil
 }
 
-// moduleFiles maps kmod's closure of modulesDir to host:guest pairs under
-// lib/modules/<release>.
-func moduleFiles(modulesDir string) ([]string, error) {
+// ModuleFiles maps kmod's closure of modulesDir to host:guest pairs under
+// lib/modules/<release>, for uimage.WithFiles.
+func ModuleFiles(modulesDir string) ([]string, error) {
 	dir, err := filepath.EvalSymlinks(modulesDir)
 	if err != nil {
 		return nil, fmt.Errorf("modules dir: %w", err)

@@ -38,6 +38,12 @@ func checkRamdaxinit(t *testing.T, name string, cmdline []string, opts ...Option
 // TestRamdaxinitAllModes lays every mode over two regions, with "rest",
 // file systems and mounts, and writes and reads data on each.
 func TestRamdaxinitAllModes(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, kernel []Option) {
+		testAllModes(t, kernel)
+	})
+}
+
+func testAllModes(t *testing.T, kernel []Option) {
 	checkRamdaxinit(t, "all-modes", []string{
 		"ramdax.ns=logs:fsdax:320M:fs=xfs:mount=/mnt/logs",
 		"ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db",
@@ -47,7 +53,7 @@ func TestRamdaxinitAllModes(t *testing.T) {
 		"ramdax.ns=scratch:raw:rest:region=1",
 		"ramdaxtest.expect=logs:created,db:created,cache:created,journal:created,mem:created,scratch:created",
 		"ramdaxtest.write=logs,db,cache,journal,scratch",
-	}, twoRegions...)
+	}, append(kernel, twoRegions...)...)
 }
 
 // TestRamdaxinitSecondBoot boots four times over the same file-backed RAM,
@@ -55,6 +61,10 @@ func TestRamdaxinitAllModes(t *testing.T) {
 // be added, a conflicting size is reported and leaves the data alone, and
 // only ramdax.reset recreates a namespace.
 func TestRamdaxinitSecondBoot(t *testing.T) {
+	forEachKernel(t, testSecondBoot)
+}
+
+func testSecondBoot(t *testing.T, kernel []Option) {
 	ram := WithPersistentRAM(filepath.Join(t.TempDir(), "guest-ram"))
 	base := []string{"ramdax.ns=cache:devdax:64M"}
 	boots := []struct {
@@ -72,7 +82,7 @@ func TestRamdaxinitSecondBoot(t *testing.T) {
 	}
 	for _, b := range boots {
 		t.Run(b.name, func(t *testing.T) {
-			checkRamdaxinit(t, b.name, append(base, b.cmdline...), append(twoRegions, ram)...)
+			checkRamdaxinit(t, b.name, append(base, b.cmdline...), append(append(kernel, twoRegions...), ram)...)
 		})
 		if t.Failed() {
 			return

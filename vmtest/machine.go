@@ -30,6 +30,7 @@ import (
 	"github.com/hugelgupf/vmtest/qemu"
 	"github.com/hugelgupf/vmtest/qemu/quimage"
 	"github.com/hugelgupf/vmtest/testtmp"
+	"github.com/ramdax/appliance/image"
 	"github.com/u-root/mkuimage/uimage"
 )
 
@@ -66,6 +67,9 @@ type Machine struct {
 	Timeout time.Duration
 	// QEMU holds extra hugelgupf/vmtest options, applied last.
 	QEMU []qemu.Fn
+	// LoadModules makes RunGuestTests load the nvdimm drivers of a
+	// modular kernel before the tests run.
+	LoadModules bool
 }
 
 // Option changes a Machine.
@@ -105,6 +109,24 @@ func WithCmdline(args ...string) Option {
 
 // WithTimeout bounds the QEMU run; d is scaled by Timeout.
 func WithTimeout(d time.Duration) Option { return func(m *Machine) { m.Timeout = Timeout(d) } }
+
+// WithDistroKernel boots Debian's cloud kernel, which has RAMDAX and
+// friends as modules, and packs into the initramfs the modules kmod loads.
+func WithDistroKernel(t testing.TB) Option {
+	vmlinuz, modulesDep := DistroKernel(t)
+	files, err := image.ModuleFiles(filepath.Dir(modulesDep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(m *Machine) {
+		m.Kernel = vmlinuz
+		m.Uimage = append(m.Uimage, uimage.WithFiles(files...))
+	}
+}
+
+// WithLoadModules makes RunGuestTests load the nvdimm drivers before the
+// tests, for suites that test the library rather than ramdaxinit.
+func WithLoadModules() Option { return func(m *Machine) { m.LoadModules = true } }
 
 // WithQEMU adds raw hugelgupf/vmtest options.
 func WithQEMU(fns ...qemu.Fn) Option { return func(m *Machine) { m.QEMU = append(m.QEMU, fns...) } }

@@ -2,10 +2,20 @@ package vmtest
 
 import "testing"
 
-// TestNvdimm runs package nvdimm's in-guest tests (nvdimm/guesttest) on the
-// built-in kernel with two carveouts inside guest RAM: region0 of 528 MiB
-// (512 MiB usable) and region1 of 272 MiB (256 MiB usable).
+// TestNvdimm runs package nvdimm's in-guest tests (nvdimm/guesttest) with
+// two carveouts inside guest RAM: region0 of 528 MiB (512 MiB usable) and
+// region1 of 272 MiB (256 MiB usable), on the built-in kernel and on
+// Debian's modular one.
 func TestNvdimm(t *testing.T) {
-	RunGuestTests(t, "nvdimm", []string{"github.com/ramdax/appliance/nvdimm/guesttest"},
-		WithCarveout("528M", "1G"), WithCarveout("272M", "1600M"))
+	forEachKernel(t, func(t *testing.T, kernel []Option) {
+		RunGuestTests(t, "nvdimm", []string{"github.com/ramdax/appliance/nvdimm/guesttest"},
+			append(kernel, WithCarveout("528M", "1G"), WithCarveout("272M", "1600M"), WithLoadModules())...)
+	})
+}
+
+// forEachKernel runs f as a subtest per kernel: "builtin", the kernel from
+// kernel-config/, and "distro", Debian's cloud kernel with modules.
+func forEachKernel(t *testing.T, f func(t *testing.T, kernel []Option)) {
+	t.Run("builtin", func(t *testing.T) { f(t, nil) })
+	t.Run("distro", func(t *testing.T) { f(t, []Option{WithDistroKernel(t)}) })
 }

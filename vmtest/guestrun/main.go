@@ -1,0 +1,70 @@
+// guestrun runs Go test binaries inside a test guest and powers it off:
+// the uinit of vmtest.RunGuestTests.
+//
+// Synopsis:
+//
+//	guestrun [-load-modules] TEST_BINARY...
+//
+// Description:
+//
+//	Each binary runs with -test.v, its output on the console. After each,
+//	guestrun prints "guestrun: BINARY exit N", which the host reads as the
+//	verdict. With -load-modules it first loads the nvdimm drivers of a
+//	modular kernel with package kmod (on a built-in kernel it does
+//	nothing). The console is all it needs: no 9p, which Debian's cloud
+//	kernel does not have.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+
+	"github.com/ramdax/appliance/kmod"
+	"golang.org/x/sys/unix"
+)
+
+func run(stdout io.Writer, args []string) error {
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	loadModules := fs.Bool("load-modules", false, "load the nvdimm drivers first (modular kernels)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *loadModules {
+		kind, err := kmod.Ensure(kmod.WithModules(kmod.Drivers...))
+		if err != nil {
+			return fmt.Errorf("load modules: %w", err)
+		}
+		fmt.Fprintf(stdout, "guestrun: nvdimm drivers %s\n", kind)
+	}
+	for _, bin := range fs.Args() {
+		cmd := exec.Command(bin, "-test.v")
+		cmd.Stdout, cmd.Stderr = stdout, stdout
+		err := cmd.Run()
+		code := 0
+		var exit *exec.ExitError
+		switch {
+		case errors.As(err, &exit):
+			code = exit.ExitCode()
+		case err != nil:
+			code = -1
+			fmt.Fprintf(stdout, "guestrun: %s: %v\n", bin, err)
+		}
+		fmt.Fprintf(stdout, "guestrun: %s exit %d\n", bin, code)
+	}
+	return nil
+}
+
+func main() {
+	if err := run(os.Stdout, os.Args); err != nil {
+		log.Printf("guestrun: %v", err)
+	}
+	unix.Sync()
+	if err := unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF); err != nil {
+		log.Printf("guestrun: power off: %v", err)
+	}
+}
