@@ -54,10 +54,6 @@ require (
 )
 
 tool (
-	github.com/hugelgupf/vmtest/vminit/gouinit
-	github.com/hugelgupf/vmtest/vminit/shelluinit
-	github.com/hugelgupf/vmtest/vminit/shutdownafter
-	github.com/hugelgupf/vmtest/vminit/vmmount
 	github.com/u-root/u-root/cmds/core/cat
 	github.com/u-root/u-root/cmds/core/cp
 	github.com/u-root/u-root/cmds/core/dd
