@@ -13,6 +13,8 @@ packages=(
 	kmod ca-certificates
 	# mkfs.ext4 and mkfs.xfs, packed into the image with their libraries.
 	e2fsprogs xfsprogs
+	# Debian's ndctl, which the nvdimm suite cross-checks against.
+	ndctl
 )
 
 missing=()

@@ -1,15 +1,25 @@
 package vmtest
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/ramdax/appliance/image"
+	"github.com/u-root/mkuimage/uimage"
+)
 
 // TestNvdimm runs package nvdimm's in-guest tests (nvdimm/guesttest) with
 // two carveouts inside guest RAM: region0 of 528 MiB (512 MiB usable) and
 // region1 of 272 MiB (256 MiB usable), on the built-in kernel and on
-// Debian's modular one.
+// Debian's modular one. The image carries ramdaxctl, mkfs.ext4 and
+// Debian's ndctl, which the guest cross-checks against.
 func TestNvdimm(t *testing.T) {
 	forEachKernel(t, func(t *testing.T, kernel []Option) {
 		RunGuestTests(t, "nvdimm", []string{"github.com/ramdax/appliance/nvdimm/guesttest"},
-			append(kernel, WithCarveout("528M", "1G"), WithCarveout("272M", "1600M"), WithLoadModules())...)
+			append(kernel, WithCarveout("528M", "1G"), WithCarveout("272M", "1600M"), WithLoadModules(),
+				WithUimage(
+					uimage.WithBusyboxCommands("github.com/ramdax/appliance/cmds/ramdaxctl"),
+					uimage.WithFiles(append(image.FilesystemTools, "/usr/bin/ndctl:bin/ndctl")...),
+				))...)
 	})
 }
 
