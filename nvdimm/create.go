@@ -172,6 +172,16 @@ func (s *Sysfs) setUpNamespace(dev string, region *Region, spec NamespaceSpec) e
 			return err
 		}
 	}
+	// The claim class goes before the size, unlike ndctl: the size write
+	// commits the label, and a label committed with its claim class marks
+	// a namespace whose creation a power cut interrupted (claimed, but no
+	// info block) so that Complete can finish it. Written after the size,
+	// a cut in between would leave a raw namespace, indistinguishable
+	// from one made raw on purpose.
+	claim := claims[spec.Mode]
+	if err := s.writeAttr(dev, "holder_class", claim.holderClass); err != nil {
+		return err
+	}
 	if err := s.writeAttr(dev, "size", strconv.FormatUint(spec.Size, 10)); err != nil {
 		return withHint(err, sizeHint(region, spec.Size))
 	}
@@ -180,14 +190,56 @@ func (s *Sysfs) setUpNamespace(dev string, region *Region, spec NamespaceSpec) e
 			return err
 		}
 	}
+	return s.enable(dev, region.Dev, spec)
+}
+
+// enable binds a namespace whose label is written: raw to nd_pmem, other
+// modes through a pfn, dax or btt seed.
+func (s *Sysfs) enable(dev, region string, spec NamespaceSpec) error {
 	claim, claimed := claims[spec.Mode]
-	if err := s.writeAttr(dev, "holder_class", claim.holderClass); err != nil {
-		return err
-	}
 	if !claimed {
 		return s.enableRaw(dev)
 	}
-	return s.enableClaim(dev, region.Dev, claim, spec)
+	return s.enableClaim(dev, region, claim, spec)
+}
+
+// Complete finishes a namespace whose label exists but which has no
+// device: a creation that a power cut or crash interrupted, or a namespace
+// someone disabled.
+//
+// With no info block (the claim class is in the label, the pfn, dax or btt
+// block never got written) the namespace has never been reachable through
+// its mode's device and holds no data of its own: Complete destroys it and
+// creates it again with the same uuid, name and size, since the kernel
+// will not bind a claim to it as it is. With an info block it only tries
+// to enable it, changing nothing on the media.
+func (s *Sysfs) Complete(dev string, spec NamespaceSpec) (*Namespace, error) {
+	ns, err := s.Namespace(dev)
+	if err != nil {
+		return nil, err
+	}
+	if s.DevicePath(ns) != "" {
+		return ns, nil
+	}
+	spec.UUID, spec.Size, spec.Name, spec.Region = ns.UUID, ns.RawSize, ns.Name, ns.Region
+	if spec, err = normalize(spec); err != nil {
+		return nil, err
+	}
+	hasInfo, err := s.HasInfoBlock(dev)
+	if err != nil {
+		return nil, fmt.Errorf("complete %s: %w", dev, err)
+	}
+	if hasInfo || spec.Mode == ModeRaw {
+		if err := s.enable(dev, ns.Region, spec); err != nil {
+			return nil, fmt.Errorf("complete %s %s: it holds an info block, so it is left as it is: %w", spec.Mode, dev, err)
+		}
+		return s.verify(dev, spec)
+	}
+	s.logf("%s: claimed as %s but no info block: recreating it", dev, spec.Mode)
+	if err := s.destroy(ns); err != nil {
+		return nil, fmt.Errorf("complete %s: %w", dev, err)
+	}
+	return s.CreateNamespace(spec)
 }
 
 // sizeHint explains a failed size write with the region's numbers.

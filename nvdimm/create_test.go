@@ -49,7 +49,7 @@ func writesWithoutUUIDs(w *nvdimmtest.Writer) []string {
 	return out
 }
 
-func TestCreateFsdaxWritesInNdctlOrder(t *testing.T) {
+func TestCreateFsdaxWriteOrder(t *testing.T) {
 	s, _, w := fakeKernel(t)
 	ns, err := s.CreateNamespace(NamespaceSpec{Region: "0", Mode: ModeFsdax, Name: "data", Size: 32 << 20})
 	if err != nil {
@@ -58,8 +58,8 @@ func TestCreateFsdaxWritesInNdctlOrder(t *testing.T) {
 	want := []string{
 		"bus/nd/devices/namespace0.4/uuid=UUID",
 		"bus/nd/devices/namespace0.4/alt_name=data",
-		"bus/nd/devices/namespace0.4/size=33554432",
 		"bus/nd/devices/namespace0.4/holder_class=pfn",
+		"bus/nd/devices/namespace0.4/size=33554432",
 		"bus/nd/devices/pfn0.1/uuid=UUID",
 		"bus/nd/devices/pfn0.1/mode=pmem",
 		"bus/nd/devices/pfn0.1/align=2097152",
@@ -85,8 +85,8 @@ func TestCreateSectorConfiguresBTT(t *testing.T) {
 	got := writesWithoutUUIDs(w)
 	want := []string{
 		"bus/nd/devices/namespace0.4/uuid=UUID",
-		"bus/nd/devices/namespace0.4/size=16777216",
 		"bus/nd/devices/namespace0.4/holder_class=btt",
+		"bus/nd/devices/namespace0.4/size=16777216",
 		"bus/nd/devices/btt0.1/uuid=UUID",
 		"bus/nd/devices/btt0.1/sector_size=4096",
 		"bus/nd/devices/btt0.1/namespace=namespace0.4",

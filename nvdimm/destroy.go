@@ -1,6 +1,8 @@
 package nvdimm
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -96,43 +98,68 @@ func (s *Sysfs) destroy(ns *Namespace) error {
 	return s.WaitProbe()
 }
 
-// zeroInfoBlock enables the namespace as raw, whatever info block it
-// holds, and zeroes the first 8 KiB through its block device.
+// zeroInfoBlock zeroes the first 8 KiB of the namespace, whatever info
+// block it holds.
 func (s *Sysfs) zeroInfoBlock(dev string) error {
+	return s.withRaw(dev, os.O_WRONLY|unix.O_EXCL, func(f *os.File) error {
+		if _, err := f.WriteAt(make([]byte, infoBlockSpan), 0); err != nil {
+			return fmt.Errorf("zero info block of %s through %s: %w", dev, f.Name(), err)
+		}
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("zero info block of %s: sync %s: %w", dev, f.Name(), err)
+		}
+		s.logf("zeroed the first %d bytes of %s", infoBlockSpan, f.Name())
+		return nil
+	})
+}
+
+// infoBlockSigs are the signatures of the pfn, dax and btt info blocks,
+// which all start 4 KiB into the namespace.
+var infoBlockSigs = [][]byte{[]byte("NVDIMM_PFN_INFO\x00"), []byte("NVDIMM_DAX_INFO\x00"), []byte("BTT_ARENA_INFO\x00")}
+
+// HasInfoBlock reports whether the namespace holds a pfn, dax or btt info
+// block, reading it through a raw (force_raw) block device. A claimed
+// namespace without one has never been reachable through its mode's
+// device, so it holds no data of its own.
+func (s *Sysfs) HasInfoBlock(dev string) (bool, error) {
+	var found bool
+	err := s.withRaw(dev, os.O_RDONLY, func(f *os.File) error {
+		block := make([]byte, 64)
+		if _, err := f.ReadAt(block, 4<<10); err != nil {
+			return fmt.Errorf("read info block of %s through %s: %w", dev, f.Name(), err)
+		}
+		for _, sig := range infoBlockSigs {
+			found = found || bytes.HasPrefix(block, sig)
+		}
+		return nil
+	})
+	return found, err
+}
+
+// withRaw enables the namespace as raw, whatever claims it, opens its
+// block device with flag and calls fn, then disables it again.
+func (s *Sysfs) withRaw(dev string, flag int, fn func(*os.File) error) error {
 	if err := s.writeAttr(dev, "force_raw", "1"); err != nil {
 		return err
 	}
-	zeroErr := s.zeroThroughRaw(dev)
+	fnErr := s.openRaw(dev, flag, fn)
 	unbindErr := s.unbindND(dev)
 	rawErr := s.writeAttr(dev, "force_raw", "0")
-	for _, err := range []error{zeroErr, unbindErr, rawErr} {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return errors.Join(fnErr, unbindErr, rawErr)
 }
 
-func (s *Sysfs) zeroThroughRaw(dev string) error {
+func (s *Sysfs) openRaw(dev string, flag int, fn func(*os.File) error) error {
 	if err := s.bindND(dev, namespaceDriver); err != nil {
 		return err
 	}
 	blk := firstBlockDev(s.ndDevice(dev))
 	if blk == "" {
-		return fmt.Errorf("zero info block of %s: no block device after raw bind", dev)
+		return fmt.Errorf("%s: no block device after raw bind", dev)
 	}
-	node := filepath.Join(s.Dev, blk)
-	f, err := os.OpenFile(node, os.O_WRONLY|unix.O_EXCL, 0)
+	f, err := os.OpenFile(filepath.Join(s.Dev, blk), flag, 0)
 	if err != nil {
-		return fmt.Errorf("zero info block of %s: %w", dev, err)
+		return fmt.Errorf("%s: %w", dev, err)
 	}
 	defer f.Close()
-	if _, err := f.WriteAt(make([]byte, infoBlockSpan), 0); err != nil {
-		return fmt.Errorf("zero info block of %s through %s: %w", dev, node, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("zero info block of %s: sync %s: %w", dev, node, err)
-	}
-	s.logf("zeroed the first %d bytes of %s", infoBlockSpan, node)
-	return nil
+	return fn(f)
 }

@@ -6,6 +6,8 @@
 //
 //   - a namespace asked for and absent is created;
 //   - one present as asked is kept, untouched;
+//   - one present as asked but without a device (its creation was cut
+//     short) is completed;
 //   - one present under the same name with other parameters is a conflict,
 //     reported and left alone;
 //   - one on the labels that the command line does not mention is
@@ -36,6 +38,10 @@ const (
 	Conflict  Action = "conflict"
 	Recreate  Action = "recreate"
 	Unmanaged Action = "unmanaged"
+	// Complete: present as asked but without a device, because a power
+	// cut or crash interrupted its creation. Finishing it loses nothing:
+	// without a device it never held data.
+	Complete Action = "complete"
 )
 
 // Step is the decision for one namespace.
@@ -100,6 +106,9 @@ func decide(l *layout.Layout, w *layout.Namespace, found []*nvdimm.Namespace, re
 	case s.Why != "":
 		s.Action = Conflict
 		s.Why += fmt.Sprintf("; data left alone: add ramdax.reset=%s to recreate it empty", w.Name)
+	case s.Have.BlockDev == "" && s.Have.CharDev == "":
+		s.Action = Complete
+		s.Why = "on the labels but without a device: its creation was cut short"
 	default:
 		s.Action = Keep
 	}

@@ -20,7 +20,14 @@ func parse(t *testing.T, cmdline string) *layout.Layout {
 }
 
 func fsdax(name string, size uint64) nvdimm.Namespace {
-	return nvdimm.Namespace{Dev: "namespace0.0", Name: name, Mode: nvdimm.ModeFsdax, RawSize: size, Region: "region0", Align: 2 << 20, Map: "dev"}
+	return nvdimm.Namespace{Dev: "namespace0.0", Name: name, Mode: nvdimm.ModeFsdax, RawSize: size, Region: "region0", Align: 2 << 20, Map: "dev", BlockDev: "pmem0"}
+}
+
+// unfinished is a namespace whose creation a power cut interrupted: the
+// label is written, the info block is not, so there is no device.
+func unfinished(ns nvdimm.Namespace) nvdimm.Namespace {
+	ns.BlockDev = ""
+	return ns
 }
 
 func TestPlan(t *testing.T) {
@@ -46,7 +53,9 @@ func TestPlan(t *testing.T) {
 		{"undeclared is unmanaged", "ramdax.ns=db:fsdax:512M", []nvdimm.Namespace{fsdax("old", 512<<20)}, []Action{Create, Unmanaged}, ""},
 		{"reset all spares unmanaged", "ramdax.ns=db:fsdax:512M ramdax.reset=all", []nvdimm.Namespace{fsdax("old", 512<<20)}, []Action{Create, Unmanaged}, ""},
 		{"duplicate names conflict even with reset", "ramdax.ns=db:fsdax:512M ramdax.reset=db", []nvdimm.Namespace{fsdax("db", 512<<20), fsdax("db", 512<<20)}, []Action{Conflict}, "2 namespaces carry this name"},
-		{"system-ram matches devdax", "ramdax.ns=mem:system-ram:512M", []nvdimm.Namespace{{Name: "mem", Mode: nvdimm.ModeDevdax, RawSize: 512 << 20, Region: "region0"}}, []Action{Keep}, ""},
+		{"unfinished is completed", "ramdax.ns=db:fsdax:512M", []nvdimm.Namespace{unfinished(fsdax("db", 512<<20))}, []Action{Complete}, "cut short"},
+		{"unfinished of other size conflicts", "ramdax.ns=db:fsdax:256M", []nvdimm.Namespace{unfinished(fsdax("db", 512<<20))}, []Action{Conflict}, "size is 512M"},
+		{"system-ram matches devdax", "ramdax.ns=mem:system-ram:512M", []nvdimm.Namespace{{Name: "mem", Mode: nvdimm.ModeDevdax, RawSize: 512 << 20, Region: "region0", CharDev: "dax0.0"}}, []Action{Keep}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			steps := Plan(parse(t, carve+tc.cmdline), tc.have, regions)

@@ -76,6 +76,10 @@ func testSecondBoot(t *testing.T, kernel []Option) {
 		{"conflict", []string{"ramdax.ns=db:fsdax:256M:fs=ext4:mount=/mnt/db",
 			"ramdaxtest.expect=db:conflict,cache:kept,extra:unmanaged", "ramdaxtest.verify=db,cache"}},
 		{"reset", []string{"ramdax.ns=db:fsdax:256M:fs=ext4:mount=/mnt/db", "ramdax.reset=db",
+			"ramdaxtest.expect=db:created,cache:kept,extra:unmanaged", "ramdaxtest.empty=db", "ramdaxtest.verify=cache",
+			"ramdaxtest.write=db"}},
+		// Same size, same place: the old file system must not come back.
+		{"reset-same-size", []string{"ramdax.ns=db:fsdax:256M:fs=ext4:mount=/mnt/db", "ramdax.reset=db",
 			"ramdaxtest.expect=db:created,cache:kept,extra:unmanaged", "ramdaxtest.empty=db", "ramdaxtest.verify=cache"}},
 	}
 	for _, b := range boots {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ramdax/appliance/layout"
 	"github.com/u-root/u-root/pkg/mount"
+	"golang.org/x/sys/unix"
 )
 
 // fsType names the file system on device from its superblock magic, ""
@@ -72,5 +73,36 @@ func mountFS(l *logger, device string, want *layout.Namespace, e *entry) error {
 	}
 	e.Mount = want.Mount
 	l.Debugf("%s: mounted %s on %s with dax", want.Name, device, want.Mount)
+	return nil
+}
+
+// wipeLen covers every superblock fsType looks for, and more.
+const wipeLen = 1 << 20
+
+// wipeStart zeroes the first MiB of a device. A devdax device has no
+// write(2), only mmap, in multiples of its alignment.
+func wipeStart(device string, align uint64) error {
+	f, err := os.OpenFile(device, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("wipe: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if st.Mode()&os.ModeCharDevice == 0 {
+		if _, err := f.WriteAt(make([]byte, wipeLen), 0); err != nil {
+			return fmt.Errorf("wipe %s: %w", device, err)
+		}
+		return f.Sync()
+	}
+	size := max(uint64(wipeLen), align)
+	m, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return fmt.Errorf("wipe %s: mmap %d bytes: %w", device, size, err)
+	}
+	defer unix.Munmap(m)
+	clear(m[:wipeLen])
 	return nil
 }

@@ -119,6 +119,8 @@ func apply(l *logger, sys *nvdimm.Sysfs, lay *layout.Layout, cmdlineErrors bool,
 			toCreate = append(toCreate, s)
 		case s.Action == reconcile.Create:
 			toCreate = append(toCreate, s)
+		case s.Action == reconcile.Complete:
+			complete(l, sys, s, regions, st)
 		default:
 			finish(l, sys, s, s.Have, st)
 		}
@@ -158,8 +160,35 @@ func create(l *logger, sys *nvdimm.Sysfs, steps []reconcile.Step, regions []stri
 		}
 		l.Printf("%s: created %s %s at %s", s.Name, s.Want.Mode, layout.FormatSize(planned[i].Size), sys.DevicePath(ns))
 		s.Want = &planned[i]
-		finish(l, sys, s, ns, st)
+		finishNew(l, sys, s, ns, st)
 	}
+}
+
+// complete finishes a namespace whose creation was cut short.
+func complete(l *logger, sys *nvdimm.Sysfs, s reconcile.Step, regions []string, st *status) {
+	want := *s.Want
+	want.Size = s.Have.RawSize
+	ns, err := sys.Complete(s.Have.Dev, specFor(want, regions))
+	if err != nil {
+		st.add(entryFor(s), stateFailed, err.Error())
+		return
+	}
+	l.Printf("%s: completed a creation cut short, at %s", s.Name, sys.DevicePath(ns))
+	finishNew(l, sys, s, ns, st)
+}
+
+// finishNew wipes the start of a namespace that was just made, then
+// finishes it. A new namespace reuses space that older ones held, and an
+// old file system's superblock there would otherwise be taken for the new
+// namespace's own: "created empty" must mean empty.
+func finishNew(l *logger, sys *nvdimm.Sysfs, s reconcile.Step, ns *nvdimm.Namespace, st *status) {
+	if s.Want.Mode != layout.SystemRAM {
+		if err := wipeStart(sys.DevicePath(ns), ns.Align); err != nil {
+			st.add(entryFor(s), stateFailed, err.Error())
+			return
+		}
+	}
+	finish(l, sys, s, ns, st)
 }
 
 // specFor turns a planned namespace into what nvdimm creates.
@@ -182,7 +211,7 @@ func finish(l *logger, sys *nvdimm.Sysfs, s reconcile.Step, ns *nvdimm.Namespace
 	e := entryFor(s)
 	e.fill(sys, ns)
 	state := map[reconcile.Action]string{
-		reconcile.Create: stateCreated, reconcile.Recreate: stateCreated, reconcile.Keep: stateKept,
+		reconcile.Create: stateCreated, reconcile.Recreate: stateCreated, reconcile.Complete: stateCreated, reconcile.Keep: stateKept,
 		reconcile.Conflict: stateConflict, reconcile.Unmanaged: stateUnmanaged,
 	}[s.Action]
 	if s.Action == reconcile.Conflict || s.Action == reconcile.Unmanaged {
