@@ -2,9 +2,13 @@ package vmtest
 
 import (
 	"fmt"
+	"math/rand"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPowerCutDuringCreate kills QEMU (SIGKILL, as a power cut) right after
@@ -54,4 +58,68 @@ func cutAt(t *testing.T, marker string, opts []Option) {
 		t.Fatal(fmt.Errorf("cut: %w", err))
 	}
 	vm.Wait()
+}
+
+// TestPowerCutRandom cuts power (SIGKILL) at a random moment of a first
+// boot that sets a five-namespace layout up, over fresh file-backed RAM,
+// then boots again: the second boot must converge to the whole layout.
+// RAMDAX_FAULT_CUTS sets the number of cuts (default 5; `make test-faults`
+// runs 50) and RAMDAX_FAULT_SEED replays a run; the seed is logged.
+func TestPowerCutRandom(t *testing.T) {
+	cuts := envInt(t, "RAMDAX_FAULT_CUTS", 5)
+	seed := int64(envInt(t, "RAMDAX_FAULT_SEED", int(time.Now().UnixNano()%1e9)))
+	t.Logf("%d cuts, seed %d (RAMDAX_FAULT_SEED=%d replays them)", cuts, seed, seed)
+	rng := rand.New(rand.NewSource(seed))
+	initramfs := applianceImage(t, "")
+	layout := WithCmdline(
+		"ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db", "ramdax.ns=cache:devdax:64M",
+		"ramdax.ns=journal:sector:32M", "ramdax.ns=scratch:raw:64M:region=1",
+		"ramdax.ns=logs:fsdax:rest:region=1:fs=ext4:mount=/mnt/logs", "ramdax.then=poweroff")
+	converged := 0
+	for i := range cuts {
+		delay := time.Duration(rng.Int63n(int64(1500 * time.Millisecond)))
+		ok := t.Run(fmt.Sprintf("cut%d-after-%v", i, delay.Round(time.Millisecond)), func(t *testing.T) {
+			opts := append(twoRegions, WithInitramfs(initramfs), layout,
+				WithPersistentRAM(filepath.Join(t.TempDir(), "guest-ram")))
+			cutAfter(t, delay, opts)
+			vm := Start(t, "after-cut", opts...)
+			defer vm.Wait()
+			expectLines(t, vm, "ramdax: ready 5 namespaces (")
+			rest, err := vm.Console.ExpectString("\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(rest, "0 conflicts, 0 unmanaged)") {
+				t.Errorf("did not converge after a cut %v into /init: ready 5 namespaces (%s", delay, rest)
+			}
+		})
+		if ok {
+			converged++
+		}
+	}
+	t.Logf("power cuts: %d run, %d converged, seed %d", cuts, converged, seed)
+}
+
+// cutAfter boots and kills QEMU delay after the kernel starts /init.
+func cutAfter(t *testing.T, delay time.Duration, opts []Option) {
+	t.Helper()
+	vm := Start(t, "cut", opts...)
+	if _, err := vm.Console.ExpectString("Run /init as init process"); err != nil {
+		t.Fatalf("no /init: %v", err)
+	}
+	time.Sleep(delay)
+	vm.Kill()
+	vm.Wait()
+}
+
+func envInt(t *testing.T, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		t.Fatalf("%s=%q: want a number", name, v)
+	}
+	return n
 }
