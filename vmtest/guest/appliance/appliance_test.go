@@ -46,6 +46,9 @@ func TestRamdaxinit(t *testing.T) {
 	for _, e := range st.Namespaces {
 		byName[e.Name] = e
 	}
+	for _, e := range st.Namespaces {
+		checkRootOnly(t, e.Device)
+	}
 	for _, want := range split(params["expect"]) {
 		name, state, _ := strings.Cut(want, ":")
 		if got := byName[name]; got.State != state {
@@ -208,4 +211,20 @@ func mountReadOnly(t *testing.T, device string) string {
 	}
 	t.Fatalf("mount %s read-only: no ext4 or xfs on it", device)
 	return ""
+}
+
+// checkRootOnly checks that a namespace's device node belongs to root and
+// is closed to others: persistent memory holds data that outlives reboots.
+func checkRootOnly(t *testing.T, device string) {
+	if device == "" {
+		return
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(device, &st); err != nil {
+		t.Errorf("stat %s: %v", device, err)
+		return
+	}
+	if st.Uid != 0 || st.Gid != 0 || st.Mode&0o007 != 0 {
+		t.Errorf("%s is uid %d gid %d mode %#o; want root-only", device, st.Uid, st.Gid, st.Mode&0o777)
+	}
 }
