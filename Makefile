@@ -12,9 +12,21 @@ CMDLINE ?= ramdax.ns=data:fsdax:256M:fs=ext4:mount=/mnt/data ramdax.ns=fast:devd
 
 KERNEL    := build/kernel/bzImage
 DISTRO    := build/distro/vmlinuz
-INITRAMFS := build/initramfs.cpio
+INITRAMFS := build/initramfs.cpio.zst
+# builtin (RAMDAX built in, build/kernel) or distro (Debian's cloud kernel
+# and its modules, build/distro).
+FLAVOUR   ?= builtin
+ifeq ($(FLAVOUR),distro)
+MKIMAGE   := $(GO) run ./cmds/mkimage -flavour distro -modules build/distro/modules -kernel $(DISTRO)
+else
+MKIMAGE   := $(GO) run ./cmds/mkimage -flavour builtin -kernel $(KERNEL)
+endif
+# The layout the ISO and the PXE bundle boot by default (memmap= and
+# ramdax.*); empty for mkimage's, the same as `make run`'s.
+LAYOUT    ?=
+MKIMAGE   += $(if $(LAYOUT),-layout '$(LAYOUT)')
 
-.PHONY: all deps kernel distro-kernel image run test vet bench clean
+.PHONY: all deps kernel distro-kernel initramfs image iso pxe reproducible run test vet bench clean
 
 all: image
 
@@ -30,12 +42,32 @@ kernel: deps
 distro-kernel: deps
 	@kernel-config/distro.sh build/distro
 
-## image: build the appliance initramfs (FLAVOUR=builtin or distro).
-image: deps
-	@$(GO) run ./cmds/mkimage -o $(INITRAMFS)
+## initramfs: build the appliance initramfs, build/initramfs.cpio.zst (FLAVOUR=builtin or distro).
+initramfs: deps
+	@$(MKIMAGE) -o build initramfs
+
+## image: the initramfs, the kernel, cmdline.txt, the ISO, the PXE bundle and build/manifest.
+image: deps kernel
+	@$(MKIMAGE) -o build
+
+## iso: the initramfs and the hybrid BIOS/UEFI ISO, build/ramdax.iso.
+iso: deps kernel
+	@$(MKIMAGE) -o build iso
+
+## pxe: the initramfs and the PXE bundle, build/pxe/ (bzImage, initramfs, boot.ipxe).
+pxe: deps kernel
+	@$(MKIMAGE) -o build pxe
+
+## reproducible: build every artifact twice and compare the manifests.
+reproducible: deps kernel
+	@rm -rf build/repro-a build/repro-b
+	@$(MKIMAGE) -o build/repro-a >/dev/null
+	@$(MKIMAGE) -o build/repro-b >/dev/null
+	@grep -H -E ' (initramfs.cpio.zst|ramdax.iso)$$' build/repro-a/manifest build/repro-b/manifest
+	@diff build/repro-a/manifest build/repro-b/manifest && echo "reproducible: the two builds are byte-identical"
 
 ## run: boot the appliance in QEMU with a default layout, console in this terminal.
-run: kernel image
+run: kernel initramfs
 	@$(GO) run ./cmds/runvm -kernel $(KERNEL) -initrd $(INITRAMFS) -m $(MEM) -memmap '$(MEMMAP)' -append '$(CMDLINE)'
 
 ## vet: gofmt and go vet.

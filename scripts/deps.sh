@@ -5,8 +5,9 @@
 set -euo pipefail
 
 packages=(
-	# QEMU for the suites and `make run`.
-	qemu-system-x86 qemu-utils
+	# QEMU for the suites and `make run`; the e1000's iPXE ROM for PXE boots
+	# and OVMF for UEFI boots of the ISO.
+	qemu-system-x86 qemu-utils ipxe-qemu ovmf
 	# The kernel build (tinyconfig plus the fragment, zstd-compressed bzImage).
 	build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils zstd
 	# depmod for Debian's modular kernel; dpkg-deb and apt-get come with Debian.
@@ -15,6 +16,9 @@ packages=(
 	e2fsprogs xfsprogs
 	# Debian's ndctl, which the nvdimm suite cross-checks against.
 	ndctl
+	# The hybrid BIOS/UEFI ISO: grub-mkrescue and what it runs; faketime
+	# freezes the clock it stamps the ISO with, for reproducible ISOs.
+	grub-pc-bin grub-efi-amd64-bin xorriso mtools faketime
 )
 
 missing=()

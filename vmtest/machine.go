@@ -2,7 +2,8 @@
 //
 // It is a thin, typed layer over github.com/hugelgupf/vmtest: a Machine
 // describes the guest (kernel, initramfs, memory, memmap= carveouts,
-// file-backed RAM that outlives QEMU), Options change it, and three entry
+// file-backed RAM that outlives QEMU, or a firmware boot from an ISO or the
+// network, on BIOS or UEFI), Options change it, and three entry
 // points boot it:
 //
 //	Start          boots and returns the *qemu.VM, for tests that drive the console
@@ -32,6 +33,7 @@ import (
 	"github.com/hugelgupf/vmtest/testtmp"
 	"github.com/ramdax/appliance/image"
 	"github.com/u-root/mkuimage/uimage"
+	"github.com/u-root/uio/cp"
 )
 
 // Carveout is one memmap=SIZE!START range: RAM the kernel sets aside as
@@ -70,6 +72,22 @@ type Machine struct {
 	// LoadModules makes RunGuestTests load the nvdimm drivers of a
 	// modular kernel before the tests run.
 	LoadModules bool
+	// CDROM, when set, is an ISO the firmware boots: QEMU gets no
+	// -kernel, -initrd or -append, and the ISO's boot loader chooses.
+	CDROM string
+	// NetBoot, when set, makes the firmware boot from the network, like
+	// CDROM without -kernel.
+	NetBoot *NetBoot
+	// UEFI boots OVMF instead of SeaBIOS.
+	UEFI bool
+	// QEMUArgs are extra QEMU arguments, after the harness's own.
+	QEMUArgs []string
+}
+
+// NetBoot is a PXE boot through QEMU's built-in DHCP and TFTP server: the
+// e1000's iPXE ROM fetches Bootfile from the TFTP root Dir.
+type NetBoot struct {
+	Dir, Bootfile string
 }
 
 // Option changes a Machine.
@@ -131,6 +149,24 @@ func WithLoadModules() Option { return func(m *Machine) { m.LoadModules = true }
 // WithQEMU adds raw hugelgupf/vmtest options.
 func WithQEMU(fns ...qemu.Fn) Option { return func(m *Machine) { m.QEMU = append(m.QEMU, fns...) } }
 
+// WithCDROM boots the ISO at path through the firmware and the ISO's boot
+// loader, instead of QEMU's -kernel.
+func WithCDROM(path string) Option { return func(m *Machine) { m.CDROM = path } }
+
+// WithNetBoot PXE-boots bootfile from the TFTP root dir, over an e1000 on
+// QEMU's user network, instead of QEMU's -kernel.
+func WithNetBoot(dir, bootfile string) Option {
+	return func(m *Machine) { m.NetBoot = &NetBoot{dir, bootfile} }
+}
+
+// WithUEFI boots OVMF (Debian's ovmf) instead of SeaBIOS.
+func WithUEFI() Option { return func(m *Machine) { m.UEFI = true } }
+
+// WithQEMUArgs adds QEMU arguments.
+func WithQEMUArgs(args ...string) Option {
+	return func(m *Machine) { m.QEMUArgs = append(m.QEMUArgs, args...) }
+}
+
 // newMachine applies opts over the defaults.
 func newMachine(t testing.TB, opts []Option) *Machine {
 	m := &Machine{Memory: "2G", CPUs: 1, Timeout: Timeout(DefaultTimeout)}
@@ -174,19 +210,55 @@ func (m *Machine) qemuCommand(t testing.TB) string {
 func (m *Machine) qemuFns(t testing.TB, ownInitramfs bool) []qemu.Fn {
 	fns := []qemu.Fn{
 		qemu.WithQEMUCommand(m.qemuCommand(t)),
-		qemu.WithKernel(m.Kernel),
-		qemu.WithAppendKernel(m.KernelCmdline()),
 		qemu.WithVMTimeout(m.Timeout),
 		consoleFile(t),
+		qemu.ArbitraryArgs(append(m.firmwareArgs(t), m.QEMUArgs...)...),
+	}
+	if !m.firmwareBoots() {
+		fns = append(fns, qemu.WithKernel(m.Kernel), qemu.WithAppendKernel(m.KernelCmdline()))
 	}
 	switch {
-	case !ownInitramfs:
+	case !ownInitramfs, m.firmwareBoots():
 	case len(m.Uimage) > 0:
 		fns = append(fns, quimage.WithUimageT(t, m.Uimage...))
 	case m.Initramfs != "":
 		fns = append(fns, qemu.WithInitramfs(m.Initramfs))
 	}
 	return append(fns, m.QEMU...)
+}
+
+// firmwareBoots says whether the firmware finds the kernel, on a CD-ROM or
+// the network, rather than QEMU's -kernel.
+func (m *Machine) firmwareBoots() bool { return m.CDROM != "" || m.NetBoot != nil }
+
+// OVMF's firmware code, and the variable store that each UEFI boot gets a
+// copy of, from Debian's ovmf.
+const (
+	ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+	ovmfVars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+)
+
+// firmwareArgs are the QEMU arguments for the CD-ROM, the network boot
+// and UEFI.
+func (m *Machine) firmwareArgs(t testing.TB) []string {
+	var args []string
+	if m.UEFI {
+		vars := filepath.Join(testtmp.TempDir(t), "OVMF_VARS.fd")
+		if err := cp.Copy(ovmfVars, vars); err != nil {
+			t.Fatalf("UEFI variable store: %v: run `make deps`", err)
+		}
+		args = append(args, "-drive", "if=pflash,format=raw,readonly=on,file="+ovmfCode,
+			"-drive", "if=pflash,format=raw,file="+vars)
+	}
+	if m.CDROM != "" {
+		args = append(args, "-cdrom", m.CDROM)
+	}
+	if n := m.NetBoot; n != nil {
+		// The harness's -nic none only drops QEMU's default NIC.
+		args = append(args, "-netdev", fmt.Sprintf("user,id=n0,tftp=%s,bootfile=%s", n.Dir, n.Bootfile),
+			"-device", "e1000,netdev=n0", "-boot", "n")
+	}
+	return args
 }
 
 // consoleFile copies the serial console into a file that testtmp keeps when

@@ -1,15 +1,23 @@
-// mkimage builds the appliance's initramfs.
+// mkimage builds the appliance's boot artifacts: the initramfs, an ISO and
+// a PXE bundle.
 //
 // Synopsis:
 //
-//	mkimage [-o FILE] [-flavour builtin|distro] [-modules DIR]
+//	mkimage [-o DIR] [-flavour builtin|distro] [-modules DIR] [-kernel FILE] [-layout ARGS] [initramfs|iso|pxe ...]
 //
 // Description:
 //
-//	mkimage writes the appliance initramfs (a newc cpio archive):
-//	ramdaxinit as /init, ramdaxctl, a shell and core commands, mkfs for
-//	ext4 and xfs. The distro flavour adds the kernel modules kmod loads,
-//	from -modules (Debian's cloud kernel, unpacked by make distro-kernel).
+//	mkimage writes the appliance initramfs, zstd-compressed, to
+//	DIR/initramfs.cpio.zst: ramdaxinit as /init, ramdaxctl, a shell and
+//	core commands, mkfs for ext4 and xfs. The distro flavour adds the
+//	kernel modules kmod loads, from -modules (Debian's cloud kernel,
+//	unpacked by make distro-kernel).
+//
+//	iso and pxe also copy the kernel to DIR/bzImage and write the default
+//	command line, console=ttyS0 plus -layout, to DIR/cmdline.txt; iso
+//	writes DIR/ramdax.iso (grub, BIOS and UEFI), pxe the DIR/pxe bundle
+//	(bzImage, the initramfs, boot.ipxe). With no artifact named, it writes
+//	them all. DIR/manifest lists the size and sha256 of each file.
 package main
 
 import (
@@ -19,27 +27,81 @@ import (
 	"log"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/ramdax/appliance/image"
 	"github.com/u-root/uio/llog"
 )
 
-func run(stdout io.Writer, args []string) error {
+// config is what the command line asks for.
+type config struct {
+	dir, flavour, modules, kernel, layout string
+	artifacts                             []string
+}
+
+func parse(args []string) (*config, error) {
+	c := &config{}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
-	out := fs.String("o", "build/initramfs.cpio", "output `file`")
-	flavour := fs.String("flavour", "builtin", "`kernel` the image is for: builtin (RAMDAX built in) or distro (modules)")
-	modules := fs.String("modules", "build/distro/modules", "modules `dir` of the distro kernel")
+	fs.StringVar(&c.dir, "o", "build", "output `dir`")
+	fs.StringVar(&c.flavour, "flavour", "builtin", "`kernel` the image is for: builtin (RAMDAX built in) or distro (modules)")
+	fs.StringVar(&c.modules, "modules", "build/distro/modules", "modules `dir` of the distro kernel")
+	fs.StringVar(&c.kernel, "kernel", "build/kernel/bzImage", "kernel `image` the ISO and PXE bundle boot")
+	fs.StringVar(&c.layout, "layout", image.DefaultLayout, "default per-node kernel `parameters`: memmap= and ramdax.*")
 	if err := fs.Parse(args[1:]); err != nil {
+		return nil, err
+	}
+	if c.flavour != "builtin" && c.flavour != "distro" {
+		return nil, fmt.Errorf("-flavour %q: want builtin or distro", c.flavour)
+	}
+	c.artifacts = fs.Args()
+	if len(c.artifacts) == 0 {
+		c.artifacts = []string{"initramfs", "iso", "pxe"}
+	}
+	for _, a := range c.artifacts {
+		if !slices.Contains([]string{"initramfs", "iso", "pxe"}, a) {
+			return nil, fmt.Errorf("artifact %q: want initramfs, iso or pxe", a)
+		}
+	}
+	return c, nil
+}
+
+func (c *config) wants(artifact string) bool { return slices.Contains(c.artifacts, artifact) }
+
+func run(stdout io.Writer, args []string) error {
+	c, err := parse(args)
+	if err != nil {
 		return err
 	}
-	var modulesDir string
-	switch *flavour {
-	case "builtin":
-	case "distro":
-		modulesDir = *modules
-	default:
-		return fmt.Errorf("-flavour %q: want builtin or distro", *flavour)
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "mkimage-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	cpio := filepath.Join(tmp, "initramfs.cpio")
+	if err := buildInitramfs(stdout, c, cpio); err != nil {
+		return err
+	}
+	if err := reportContents(stdout, cpio); err != nil {
+		return err
+	}
+	if c.wants("iso") || c.wants("pxe") {
+		if err := writeBoot(stdout, c); err != nil {
+			return err
+		}
+	}
+	return writeManifest(stdout, c)
+}
+
+// buildInitramfs builds the cpio at cpio and its compressed copy in c.dir.
+func buildInitramfs(stdout io.Writer, c *config, cpio string) error {
+	modulesDir := ""
+	if c.flavour == "distro" {
+		modulesDir = c.modules
 	}
 	mods, err := image.Appliance(modulesDir)
 	if err != nil {
@@ -47,16 +109,99 @@ func run(stdout io.Writer, args []string) error {
 	}
 	start := time.Now()
 	l := llog.New(slog.LevelWarn, log.New(os.Stderr, "mkimage: ", 0).Printf)
-	if err := image.Build(l, *out, mods...); err != nil {
+	if err := image.Build(l, cpio, mods...); err != nil {
 		return err
 	}
-	st, err := os.Stat(*out)
+	built := time.Since(start)
+	out := filepath.Join(c.dir, image.InitramfsFile)
+	start = time.Now()
+	if err := image.Compress(cpio, out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "mkimage: %s (%s): cpio %s built in %.1f s, compressed to %s in %.1f s\n",
+		out, c.flavour, size(cpio), built.Seconds(), size(out), time.Since(start).Seconds())
+	return nil
+}
+
+// reportContents prints what takes the room in the initramfs.
+func reportContents(stdout io.Writer, cpio string) error {
+	files, err := image.Largest(cpio, 6)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "mkimage: %s (%s), %d bytes, built in %.1f s\n", *out, *flavour, st.Size(), time.Since(start).Seconds())
-	return err
+	fmt.Fprintln(stdout, "mkimage: largest files in the initramfs (uncompressed):")
+	for _, f := range files {
+		fmt.Fprintf(stdout, "  %9d  %s\n", f.Size, f.Name)
+	}
+	return nil
 }
+
+// writeBoot writes the kernel, the command line and the ISO or PXE bundle.
+func writeBoot(stdout io.Writer, c *config) error {
+	kernel := filepath.Join(c.dir, image.KernelFile)
+	if err := image.CopyFile(c.kernel, kernel); err != nil {
+		return fmt.Errorf("kernel: %w (run `make kernel`)", err)
+	}
+	if err := image.WriteCmdline(filepath.Join(c.dir, image.CmdlineFile), c.layout); err != nil {
+		return err
+	}
+	initramfs := filepath.Join(c.dir, image.InitramfsFile)
+	fmt.Fprintf(stdout, "mkimage: kernel %s + initramfs %s = %s\n", size(kernel), size(initramfs),
+		mib(fileSize(kernel)+fileSize(initramfs)))
+	if c.wants("iso") {
+		start := time.Now()
+		iso := filepath.Join(c.dir, image.ISOFile)
+		if err := image.WriteISO(iso, kernel, initramfs, c.layout); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "mkimage: %s, %s, made in %.1f s\n", iso, size(iso), time.Since(start).Seconds())
+	}
+	if c.wants("pxe") {
+		if err := image.WritePXE(filepath.Join(c.dir, image.PXEDir), kernel, initramfs, c.layout); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "mkimage: %s/: %s, %s, %s\n", filepath.Join(c.dir, image.PXEDir),
+			image.KernelFile, image.InitramfsFile, image.IPXEFile)
+	}
+	return nil
+}
+
+// writeManifest lists every artifact present in c.dir, the ones this run
+// did not rebuild included, and prints it.
+func writeManifest(stdout io.Writer, c *config) error {
+	compressor, err := image.Compressor()
+	if err != nil {
+		return err
+	}
+	pxe := func(f string) string { return filepath.Join(image.PXEDir, f) }
+	sums, err := image.WriteManifest(c.dir, []string{"flavour: " + c.flavour, "compressor: " + compressor}, []string{
+		image.KernelFile, image.InitramfsFile, image.CmdlineFile, image.ISOFile,
+		pxe(image.KernelFile), pxe(image.InitramfsFile), pxe(image.IPXEFile),
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "mkimage: %s:\n", filepath.Join(c.dir, image.ManifestFile))
+	for _, s := range sums {
+		fmt.Fprintf(stdout, "  %s\n", s)
+	}
+	return nil
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+func size(path string) string {
+	n := fileSize(path)
+	return fmt.Sprintf("%d bytes (%s)", n, mib(n))
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20)) }
 
 func main() {
 	if err := run(os.Stdout, os.Args); err != nil {
