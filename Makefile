@@ -26,7 +26,7 @@ endif
 LAYOUT    ?=
 MKIMAGE   += $(if $(LAYOUT),-layout '$(LAYOUT)')
 
-.PHONY: all deps kernel distro-kernel initramfs image iso pxe reproducible run test vet bench clean
+.PHONY: all deps kernel distro-kernel initramfs image iso pxe reproducible run test test-faults vet bench clean
 
 all: image
 
@@ -78,6 +78,10 @@ vet:
 ## test: the unit tests and the QEMU suites.
 test: deps kernel distro-kernel vet
 	$(GO) test -count=1 -timeout 80m ./...
+
+## test-faults: the power-cut suites with 50 random cuts (RAMDAX_FAULT_SEED=N replays a run).
+test-faults: deps kernel
+	set -o pipefail; RAMDAX_FAULT_CUTS=$${RAMDAX_FAULT_CUTS:-50} $(GO) test -count=1 -v -timeout 60m -run 'TestPowerCut' ./vmtest/ | grep -E '^(=== RUN|--- |ok|FAIL|PASS)|power cuts:|cuts, seed|did not converge'
 
 ## bench: benchmarks that print numbers (boot time to /init, ...).
 bench: deps kernel distro-kernel
