@@ -55,17 +55,18 @@ func TestRamdaxinit(t *testing.T) {
 			t.Errorf("%s: state %q (%s), want %q", name, got.State, got.Detail, state)
 		}
 	}
+	// Emptiness is checked before anything is written.
+	for _, name := range split(params["empty"]) {
+		if hasData(t, byName[name]) {
+			t.Errorf("%s: old data still there after a reset", name)
+		}
+	}
 	for _, name := range split(params["write"]) {
 		writeData(t, byName[name])
 	}
 	for _, name := range split(params["verify"]) {
 		if !hasData(t, byName[name]) {
 			t.Errorf("%s: the data written at an earlier boot is gone", name)
-		}
-	}
-	for _, name := range split(params["empty"]) {
-		if hasData(t, byName[name]) {
-			t.Errorf("%s: old data still there after a reset", name)
 		}
 	}
 }
