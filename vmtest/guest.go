@@ -54,7 +54,7 @@ func RunGuestTests(t *testing.T, name string, pkgs []string, opts ...Option) {
 	}, m.Uimage...)
 
 	console := &syncBuffer{}
-	vm := qemu.StartT(t, name, qemu.ArchAMD64, append(m.qemuFns(t, true), qemu.WithSerialOutput(console))...)
+	vm := qemu.StartT(t, name, qemu.ArchAMD64, append(m.qemuFns(t), qemu.WithSerialOutput(console))...)
 	if err := vm.Wait(); err != nil {
 		t.Errorf("VM %s: %v", name, err)
 	}

@@ -3,12 +3,11 @@
 // It is a thin, typed layer over github.com/hugelgupf/vmtest: a Machine
 // describes the guest (kernel, initramfs, memory, memmap= carveouts,
 // file-backed RAM that outlives QEMU, or a firmware boot from an ISO or the
-// network, on BIOS or UEFI), Options change it, and three entry
-// points boot it:
+// network, on BIOS or UEFI), Options change it, and two entry points boot
+// it:
 //
 //	Start          boots and returns the *qemu.VM, for tests that drive the console
-//	RunGuestTests  runs Go tests inside the guest (govmtest)
-//	RunScript      runs a shell script inside the guest (scriptvm)
+//	RunGuestTests  runs Go tests inside the guest, verdicts over the console
 //
 // Every boot uses KVM when a trial boot shows it works and TCG otherwise,
 // writes the serial console to the test log and to a file that is kept when
@@ -205,9 +204,8 @@ func (m *Machine) qemuCommand(t testing.TB) string {
 }
 
 // qemuFns turns m into hugelgupf/vmtest options, m.QEMU last so that it can
-// override the rest. ownInitramfs is false for runners that build their own
-// initramfs from m.Uimage (govmtest, scriptvm).
-func (m *Machine) qemuFns(t testing.TB, ownInitramfs bool) []qemu.Fn {
+// override the rest.
+func (m *Machine) qemuFns(t testing.TB) []qemu.Fn {
 	fns := []qemu.Fn{
 		qemu.WithQEMUCommand(m.qemuCommand(t)),
 		qemu.WithVMTimeout(m.Timeout),
@@ -218,7 +216,7 @@ func (m *Machine) qemuFns(t testing.TB, ownInitramfs bool) []qemu.Fn {
 		fns = append(fns, qemu.WithKernel(m.Kernel), qemu.WithAppendKernel(m.KernelCmdline()))
 	}
 	switch {
-	case !ownInitramfs, m.firmwareBoots():
+	case m.firmwareBoots():
 	case len(m.Uimage) > 0:
 		fns = append(fns, quimage.WithUimageT(t, m.Uimage...))
 	case m.Initramfs != "":
