@@ -16,6 +16,15 @@ const (
 	DaxModeSystemRAM = "system-ram" // hot-plugged memory, bound to kmem
 )
 
+// Personality is the namespace's mode as the command line names it: Mode,
+// except "system-ram" for a devdax namespace the kernel uses as memory.
+func (ns *Namespace) Personality() string {
+	if ns.DaxMode == DaxModeSystemRAM {
+		return DaxModeSystemRAM
+	}
+	return string(ns.Mode)
+}
+
 const (
 	deviceDaxDriver = "device_dax"
 	kmemDriver      = "kmem"

@@ -98,10 +98,12 @@ type Namespace struct {
 	DaxMode string `json:"dax_mode,omitempty"`
 
 	// Region is the parent region, RawSize the namespace's allocation,
-	// and Holder the pfn, dax or btt device that claims it.
-	Region  string `json:"-"`
-	RawSize uint64 `json:"-"`
-	Holder  string `json:"-"`
+	// Resource the physical address it starts at, and Holder the pfn,
+	// dax or btt device that claims it.
+	Region   string `json:"-"`
+	RawSize  uint64 `json:"-"`
+	Resource uint64 `json:"-"`
+	Holder   string `json:"-"`
 }
 
 // DevicePath returns the namespace's device node: /dev/pmemN[.M][s] or
@@ -282,6 +284,8 @@ func (s *Sysfs) Namespace(dev string) (*Namespace, error) {
 		UUID:    s.attrOr(dev, "uuid"),
 		Name:    s.attrOr(dev, "alt_name"),
 		Holder:  s.attrOr(dev, "holder"),
+		// Root-only in sysfs, and absent for an idle seed.
+		Resource: s.uintOr(dev, "resource"),
 	}
 	ns.Mode = modeOf(ns.Holder, s.attrOr(dev, "holder_class"))
 	ns.State = s.stateOf(dev)

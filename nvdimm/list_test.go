@@ -36,17 +36,17 @@ func TestListParsesRamdaxTree(t *testing.T) {
 		{Dev: "namespace0.0", Mode: ModeFsdax, Map: MapDev, Size: 130023424,
 			UUID: "00000000-0000-4000-8000-0000000000f0", RawUUID: "00000000-0000-4000-8000-000000000000",
 			SectorSize: 512, Align: 2 << 20, BlockDev: "pmem0", Name: "fs", State: StateEnabled,
-			Region: "region0", RawSize: 128 << 20, Holder: "pfn0.0"},
+			Region: "region0", RawSize: 128 << 20, Resource: 1 << 30, Holder: "pfn0.0"},
 		{Dev: "namespace0.1", Mode: ModeDevdax, Map: MapMem, Size: 266338304,
 			UUID: "00000000-0000-4000-8000-0000000000d0", RawUUID: "00000000-0000-4000-8000-000000000001",
 			Align: 2 << 20, CharDev: "dax0.1", Name: "dd", State: StateEnabled, DaxMode: DaxModeSystemRAM,
-			Region: "region0", RawSize: 256 << 20, Holder: "dax0.0"},
+			Region: "region0", RawSize: 256 << 20, Resource: 1<<30 + 128<<20, Holder: "dax0.0"},
 		{Dev: "namespace0.2", Mode: ModeRaw, Size: 16 << 20, UUID: "00000000-0000-4000-8000-000000000002",
-			SectorSize: 4096, BlockDev: "pmem0.2", State: StateEnabled, Region: "region0", RawSize: 16 << 20},
+			SectorSize: 4096, BlockDev: "pmem0.2", State: StateEnabled, Region: "region0", RawSize: 16 << 20, Resource: 1<<30 + 384<<20},
 		{Dev: "namespace0.3", Mode: ModeSector, Size: 15728640,
 			UUID: "00000000-0000-4000-8000-0000000000b0", RawUUID: "00000000-0000-4000-8000-000000000003",
 			SectorSize: 4096, BlockDev: "pmem0.3s", Name: "sec", State: StateEnabled,
-			Region: "region0", RawSize: 16 << 20, Holder: "btt0.0"},
+			Region: "region0", RawSize: 16 << 20, Resource: 1<<30 + 400<<20, Holder: "btt0.0"},
 	}
 	if len(l.Namespaces) != len(wantNS) {
 		t.Fatalf("got %d namespaces, want %d (the idle seed left out)", len(l.Namespaces), len(wantNS))

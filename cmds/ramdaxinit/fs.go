@@ -8,6 +8,7 @@ import (
 	"os/exec"
 
 	"github.com/ramdax/appliance/layout"
+	"github.com/ramdax/appliance/status"
 	"github.com/u-root/u-root/pkg/mount"
 	"golang.org/x/sys/unix"
 )
@@ -44,7 +45,7 @@ var mkfsArgs = map[string][]string{
 // mountFS makes a file system on device if it has none, then mounts it
 // with DAX where the namespace asks. An existing file system is never
 // reformatted, even of another type than fs= asks.
-func mountFS(l *logger, device string, want *layout.Namespace, e *entry) error {
+func mountFS(l *logger, device string, want *layout.Namespace, e *status.Entry) error {
 	have, err := fsType(device)
 	if err != nil {
 		return err

@@ -7,10 +7,12 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ramdax/appliance/invariant"
 	"github.com/ramdax/appliance/kmod"
 	"github.com/ramdax/appliance/layout"
 	"github.com/ramdax/appliance/nvdimm"
 	"github.com/ramdax/appliance/reconcile"
+	"github.com/ramdax/appliance/status"
 )
 
 // readLayout parses /proc/cmdline, logging every error and hint. The
@@ -33,11 +35,11 @@ func readLayout(l *logger) (*layout.Layout, error) {
 // setup does everything between /init and the ready line. It returns the
 // layout (for ramdax.then) and the status to report; errors are recorded
 // in the status, never fatal.
-func setup(l *logger) (*layout.Layout, *status) {
-	st := &status{}
+func setup(l *logger) (*layout.Layout, *status.Status) {
+	st := &status.Status{}
 	lay, parseErr := readLayout(l)
 	if lay == nil {
-		st.fail("%v", parseErr)
+		st.Fail("%v", parseErr)
 		return &layout.Layout{Then: layout.ThenShell}, st
 	}
 	l.debug = lay.Debug
@@ -48,11 +50,30 @@ func setup(l *logger) (*layout.Layout, *status) {
 	}
 	sys, err := bringUp(l, modulesFor(lay))
 	if err != nil {
-		st.fail("%v", err)
+		st.Fail("%v", err)
 		return lay, st
 	}
 	apply(l, sys, lay, parseErr != nil, st)
+	checkInvariants(l, sys, st)
 	return lay, st
+}
+
+// checkInvariants looks at the labels again after setup: a broken
+// invariant is a bug here or damage from outside, and the operator must
+// hear of it before using the namespaces.
+func checkInvariants(l *logger, sys *nvdimm.Sysfs, st *status.Status) {
+	nss, err := sys.Namespaces()
+	if err != nil {
+		st.Fail("invariants: %v", err)
+		return
+	}
+	errs := invariant.Check(sys, nss, st)
+	for _, err := range errs {
+		st.Fail("invariant broken: %v", err)
+	}
+	if len(errs) == 0 {
+		l.Printf("checked %d namespaces: names unique, no overlaps, status agrees with sysfs", len(nss))
+	}
 }
 
 // modulesFor lists the modules a modular kernel needs for lay: the nvdimm
@@ -93,15 +114,15 @@ func bringUp(l *logger, modules []string) (*nvdimm.Sysfs, error) {
 // and creates fixed-size namespaces, but resets nothing and leaves "rest"
 // namespaces for a corrected boot: a rejected parameter could have changed
 // what "rest" means.
-func apply(l *logger, sys *nvdimm.Sysfs, lay *layout.Layout, cmdlineErrors bool, st *status) {
+func apply(l *logger, sys *nvdimm.Sysfs, lay *layout.Layout, cmdlineErrors bool, st *status.Status) {
 	regions, err := regionNames(sys)
 	if err != nil {
-		st.fail("%v", err)
+		st.Fail("%v", err)
 		return
 	}
 	have, err := sys.Namespaces()
 	if err != nil {
-		st.fail("read namespaces: %v", err)
+		st.Fail("read namespaces: %v", err)
 		return
 	}
 	steps := reconcile.Plan(lay, have, regions)
@@ -109,10 +130,10 @@ func apply(l *logger, sys *nvdimm.Sysfs, lay *layout.Layout, cmdlineErrors bool,
 	for _, s := range steps {
 		switch {
 		case cmdlineErrors && (s.Action == reconcile.Recreate || s.Action == reconcile.Create && s.Want.Rest):
-			st.add(entryFor(s), stateSkipped, "not applied while the command line has errors")
+			st.Add(entryFor(s), status.Skipped, "not applied while the command line has errors")
 		case s.Action == reconcile.Recreate:
 			if err := sys.DestroyNamespace(s.Have.Dev, true); err != nil {
-				st.add(entryFor(s), stateFailed, fmt.Sprintf("reset: %v", err))
+				st.Add(entryFor(s), status.Failed, fmt.Sprintf("reset: %v", err))
 				continue
 			}
 			l.Printf("%s: destroyed for reset (%s)", s.Name, s.Why)
@@ -130,13 +151,13 @@ func apply(l *logger, sys *nvdimm.Sysfs, lay *layout.Layout, cmdlineErrors bool,
 
 // create sizes the namespaces to make ("rest" becomes what is left) and
 // makes them in command-line order. One failure does not undo the others.
-func create(l *logger, sys *nvdimm.Sysfs, steps []reconcile.Step, regions []string, st *status) {
+func create(l *logger, sys *nvdimm.Sysfs, steps []reconcile.Step, regions []string, st *status.Status) {
 	if len(steps) == 0 {
 		return
 	}
 	available, err := availableByIndex(sys, regions)
 	if err != nil {
-		st.fail("%v", err)
+		st.Fail("%v", err)
 		return
 	}
 	want := make([]layout.Namespace, len(steps))
@@ -150,12 +171,12 @@ func create(l *logger, sys *nvdimm.Sysfs, steps []reconcile.Step, regions []stri
 	for _, s := range steps {
 		i := slices.IndexFunc(planned, func(ns layout.Namespace) bool { return ns.Name == s.Name })
 		if i < 0 {
-			st.add(entryFor(s), stateFailed, "does not fit; see the error above")
+			st.Add(entryFor(s), status.Failed, "does not fit; see the error above")
 			continue
 		}
 		ns, err := sys.CreateNamespace(specFor(planned[i], regions))
 		if err != nil {
-			st.add(entryFor(s), stateFailed, err.Error())
+			st.Add(entryFor(s), status.Failed, err.Error())
 			continue
 		}
 		l.Printf("%s: created %s %s at %s", s.Name, s.Want.Mode, layout.FormatSize(planned[i].Size), sys.DevicePath(ns))
@@ -165,12 +186,12 @@ func create(l *logger, sys *nvdimm.Sysfs, steps []reconcile.Step, regions []stri
 }
 
 // complete finishes a namespace whose creation was cut short.
-func complete(l *logger, sys *nvdimm.Sysfs, s reconcile.Step, regions []string, st *status) {
+func complete(l *logger, sys *nvdimm.Sysfs, s reconcile.Step, regions []string, st *status.Status) {
 	want := *s.Want
 	want.Size = s.Have.RawSize
 	ns, err := sys.Complete(s.Have.Dev, specFor(want, regions))
 	if err != nil {
-		st.add(entryFor(s), stateFailed, err.Error())
+		st.Add(entryFor(s), status.Failed, err.Error())
 		return
 	}
 	l.Printf("%s: completed a creation cut short, at %s", s.Name, sys.DevicePath(ns))
@@ -181,10 +202,10 @@ func complete(l *logger, sys *nvdimm.Sysfs, s reconcile.Step, regions []string, 
 // finishes it. A new namespace reuses space that older ones held, and an
 // old file system's superblock there would otherwise be taken for the new
 // namespace's own: "created empty" must mean empty.
-func finishNew(l *logger, sys *nvdimm.Sysfs, s reconcile.Step, ns *nvdimm.Namespace, st *status) {
+func finishNew(l *logger, sys *nvdimm.Sysfs, s reconcile.Step, ns *nvdimm.Namespace, st *status.Status) {
 	if s.Want.Mode != layout.SystemRAM {
 		if err := wipeStart(sys.DevicePath(ns), ns.Align); err != nil {
-			st.add(entryFor(s), stateFailed, err.Error())
+			st.Add(entryFor(s), status.Failed, err.Error())
 			return
 		}
 	}
@@ -207,36 +228,36 @@ func specFor(ns layout.Namespace, regions []string) nvdimm.NamespaceSpec {
 // finish takes a namespace that exists (kept, created or left alone) the
 // rest of the way: system-ram onlined, file system made and mounted. Only
 // namespaces the command line declares and that match it are touched.
-func finish(l *logger, sys *nvdimm.Sysfs, s reconcile.Step, ns *nvdimm.Namespace, st *status) {
+func finish(l *logger, sys *nvdimm.Sysfs, s reconcile.Step, ns *nvdimm.Namespace, st *status.Status) {
 	e := entryFor(s)
-	e.fill(sys, ns)
+	fill(&e, sys, ns)
 	state := map[reconcile.Action]string{
-		reconcile.Create: stateCreated, reconcile.Recreate: stateCreated, reconcile.Complete: stateCreated, reconcile.Keep: stateKept,
-		reconcile.Conflict: stateConflict, reconcile.Unmanaged: stateUnmanaged,
+		reconcile.Create: status.Created, reconcile.Recreate: status.Created, reconcile.Complete: status.Created, reconcile.Keep: status.Kept,
+		reconcile.Conflict: status.Conflict, reconcile.Unmanaged: status.Unmanaged,
 	}[s.Action]
 	if s.Action == reconcile.Conflict || s.Action == reconcile.Unmanaged {
 		if s.Action == reconcile.Conflict {
 			l.Printf("%s: conflict: %s", s.Name, s.Why)
 		}
-		st.add(e, state, s.Why)
+		st.Add(e, state, s.Why)
 		return
 	}
 	if err := use(l, sys, s.Want, ns, &e); err != nil {
-		st.add(e, stateFailed, err.Error())
+		st.Add(e, status.Failed, err.Error())
 		return
 	}
-	st.add(e, state, "")
+	st.Add(e, state, "")
 }
 
 // use puts a namespace to the use its mode asks for.
-func use(l *logger, sys *nvdimm.Sysfs, want *layout.Namespace, ns *nvdimm.Namespace, e *entry) error {
+func use(l *logger, sys *nvdimm.Sysfs, want *layout.Namespace, ns *nvdimm.Namespace, e *status.Entry) error {
 	switch {
 	case want.Mode == layout.SystemRAM && ns.DaxMode != nvdimm.DaxModeSystemRAM:
 		got, err := sys.Reconfigure(ns.Dev, nvdimm.DaxModeSystemRAM)
 		if err != nil {
 			return fmt.Errorf("system-ram: %w", err)
 		}
-		e.fill(sys, got)
+		fill(e, sys, got)
 	case want.Mode == layout.FSDAX && (want.FS != "" || want.Mount != ""):
 		return mountFS(l, e.Device, want, e)
 	}

@@ -7,8 +7,10 @@
 package nvdimmtest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -17,11 +19,16 @@ import (
 type Tree struct {
 	Root string
 	t    testing.TB
+	// nextResource is where the next fake namespace starts.
+	nextResource uint64
 }
+
+// carveoutStart is the physical address of the fake carveout, memmap=...!1G.
+const carveoutStart = 1 << 30
 
 // NewTree returns an empty tree in a temporary directory.
 func NewTree(t testing.TB) *Tree {
-	return &Tree{Root: t.TempDir(), t: t}
+	return &Tree{Root: t.TempDir(), t: t, nextResource: carveoutStart}
 }
 
 // File writes a file at the path below the root, creating directories.
@@ -153,12 +160,18 @@ func Ramdax(t testing.TB) *Tree {
 }
 
 // namespace writes the attributes of a namespace whose uuid ends in its
-// device number.
+// device number. Namespaces are laid out back to back from the carveout's
+// start, as the kernel allocates them in an empty region.
 func (tr *Tree) namespace(dev, size, name, holder, class, sectorSize string) {
 	uuid := "00000000-0000-4000-8000-00000000000" + dev[len(dev)-1:]
 	tr.ND(dev, "size", size, "uuid", uuid, "alt_name", name, "holder", holder,
 		"holder_class", class, "sector_size", sectorSize, "force_raw", "0",
-		"mode", "raw")
+		"mode", "raw", "resource", fmt.Sprintf("%#x", tr.nextResource))
+	n, err := strconv.ParseUint(size, 10, 64)
+	if err != nil {
+		tr.t.Fatalf("fake namespace %s: size %q: %v", dev, size, err)
+	}
+	tr.nextResource += n
 }
 
 // block adds a gendisk under a device directory and in /sys/class/block.

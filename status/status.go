@@ -1,0 +1,118 @@
+// Package status is the outcome of ramdaxinit's setup as it writes it to
+// /run/ramdax/status.json: one entry per namespace, with the state it was
+// left in. Programs and tests read it instead of scraping the console.
+package status
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// File is where ramdaxinit writes the status.
+const File = "/run/ramdax/status.json"
+
+// Namespace states.
+const (
+	Created   = "created"   // made at this boot (or reset, or finished after a cut)
+	Kept      = "kept"      // found as asked, with its data
+	Conflict  = "conflict"  // found, but not as asked: left alone
+	Unmanaged = "unmanaged" // found on the labels, not on the command line: left alone
+	Failed    = "failed"    // asked for, could not be set up
+	Skipped   = "skipped"   // asked for, not applied (command line errors)
+)
+
+// Entry is one namespace.
+type Entry struct {
+	Name   string `json:"name"`
+	Mode   string `json:"mode"`
+	Size   uint64 `json:"size"`
+	Dev    string `json:"dev,omitempty"`
+	UUID   string `json:"uuid,omitempty"`
+	Device string `json:"device,omitempty"`
+	Mount  string `json:"mount,omitempty"`
+	State  string `json:"state"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Status is the whole outcome.
+type Status struct {
+	Ready         bool     `json:"ready"`
+	Namespaces    []Entry  `json:"namespaces"`
+	Errors        []string `json:"errors,omitempty"`
+	CmdlineErrors int      `json:"cmdline_errors"`
+	Seconds       float64  `json:"seconds"`
+}
+
+// Add records e in state, with a detail for the operator.
+func (st *Status) Add(e Entry, state, detail string) {
+	e.State, e.Detail = state, detail
+	st.Namespaces = append(st.Namespaces, e)
+}
+
+// Fail records an error that belongs to no one namespace.
+func (st *Status) Fail(format string, args ...any) {
+	st.Errors = append(st.Errors, fmt.Sprintf(format, args...))
+}
+
+// Count is the number of namespaces in state.
+func (st *Status) Count(state string) int {
+	n := 0
+	for _, e := range st.Namespaces {
+		if e.State == state {
+			n++
+		}
+	}
+	return n
+}
+
+// Find returns the entry for name, or nil.
+func (st *Status) Find(name string) *Entry {
+	for i := range st.Namespaces {
+		if st.Namespaces[i].Name == name {
+			return &st.Namespaces[i]
+		}
+	}
+	return nil
+}
+
+// ReadyLine is the one stable line tests and benchmarks key on, without
+// the "ramdax: " prefix.
+func (st *Status) ReadyLine() string {
+	line := fmt.Sprintf("ready %d namespaces (%d created, %d kept, %d conflicts, %d unmanaged",
+		st.Count(Created)+st.Count(Kept)+st.Count(Conflict)+st.Count(Unmanaged),
+		st.Count(Created), st.Count(Kept), st.Count(Conflict), st.Count(Unmanaged))
+	if n := st.Count(Failed) + st.Count(Skipped); n > 0 {
+		line += fmt.Sprintf(", %d not set up", n)
+	}
+	return line + fmt.Sprintf(") in %.3f s", st.Seconds)
+}
+
+// Write writes st to path as indented JSON.
+func Write(path string, st *Status) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write status: %w", err)
+	}
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write status: %w", err)
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write status: %w", err)
+	}
+	return nil
+}
+
+// Read reads the status at path.
+func Read(path string) (*Status, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read status: %w", err)
+	}
+	var st Status
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("read status %s: %w", path, err)
+	}
+	return &st, nil
+}
