@@ -5,44 +5,119 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hugelgupf/vmtest/testtmp"
+	"github.com/ramdax/appliance/invariant"
 )
 
-// TestPowerCutDuringCreate kills QEMU (SIGKILL, as a power cut) right after
-// each step of creating an fsdax namespace with a file system, then boots
-// again over the same RAM: ramdaxinit must converge to the asked layout
-// within that boot, with no conflict and nothing left unset.
-//
-// The cut points are the sysfs writes ramdax.debug logs, so each run cuts
-// at the same place; the random cuts of the full fault suite complement
-// them.
-func TestPowerCutDuringCreate(t *testing.T) {
-	initramfs := applianceImage(t, "")
-	layout := []string{"ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db", "ramdax.debug", "ramdax.then=poweroff"}
-	for _, cut := range []string{
-		"/alt_name = ",     // label not yet committed
-		"/holder_class = ", // claim class set, no size: no label yet
-		"/size = ",         // label committed, claimed, no info block
-		"/align = ",        // pfn seed half configured
-		"ramdax: db: made ext4",
+// The power-cut suites start every cycle from the same prepared RAM: a
+// first boot set preparedLayout up and wrote known data, with checksums,
+// on each namespace. A cut boot then asks for faultLayout, which keeps db,
+// cache and journal, leaves old alone (it is no longer declared), resets
+// victim at a new size and creates fresh and logs (formatted and mounted).
+// QEMU is killed (SIGKILL, a power cut) in the middle, and the next boot
+// with the same command line must converge, lose no data and keep every
+// invariant.
+var (
+	preparedLayout = []string{
+		"ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db", "ramdax.ns=cache:devdax:64M",
+		"ramdax.ns=journal:sector:32M", "ramdax.ns=old:raw:32M", "ramdax.ns=victim:raw:64M:region=1",
+	}
+	faultLayout = []string{
+		"ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db", "ramdax.ns=cache:devdax:64M",
+		"ramdax.ns=journal:sector:32M", "ramdax.ns=victim:raw:32M:region=1", "ramdax.reset=victim",
+		"ramdax.ns=fresh:devdax:64M", "ramdax.ns=logs:fsdax:rest:region=1:fs=ext4:mount=/mnt/logs",
+	}
+	// written holds data before the cut and must keep it.
+	written = []string{"db", "cache", "journal", "old"}
+	// untouched are not mounted and not reset: not one byte at their
+	// ends, nor their uuid or size, may change.
+	untouched = []string{"cache", "journal", "old"}
+	// converged is the ready line of a boot that reached faultLayout:
+	// seven namespaces, old unmanaged, victim recreated, nothing in
+	// conflict or left undone.
+	converged = regexp.MustCompile(`^ready 7 namespaces \(\d+ created, \d+ kept, 0 conflicts, 1 unmanaged\) in`)
+)
+
+// faultRun is one run of a power-cut suite: the prepared RAM and what the
+// prepare boot wrote, and the tallies printed at the end.
+type faultRun struct {
+	image, ram                       string
+	seed                             int64
+	prepared                         checkOutput
+	cycles, converged, losses, bytes int
+}
+
+// prepare boots preparedLayout over fresh file-backed RAM and writes the
+// known data.
+func prepare(t *testing.T, seed int64) *faultRun {
+	t.Helper()
+	r := &faultRun{image: checkImage(t), seed: seed,
+		ram: filepath.Join(testtmp.TempDir(t), "prepared-ram")}
+	r.prepared = bootCheck(t, "prepare", r.options(r.ram, append(preparedLayout,
+		"ramdaxtest.write="+strings.Join(append(written, "victim"), ","))))
+	if !r.prepared.ok || len(r.prepared.wrote) != len(written)+1 {
+		t.Fatalf("the prepare boot did not set up and write its layout: %v %v", r.prepared.problems, r.prepared.wrote)
+	}
+	return r
+}
+
+func (r *faultRun) options(ram string, cmdline []string) []Option {
+	return append(twoRegions, WithInitramfs(r.image), WithPersistentRAM(ram),
+		WithCmdline(append(cmdline, fmt.Sprintf("ramdaxtest.seed=%d", r.seed))...))
+}
+
+// cycle copies the prepared RAM, runs cut on a boot of faultLayout over
+// it, boots faultLayout again and judges that boot.
+func (r *faultRun) cycle(t *testing.T, extra []string, cut func(t *testing.T, opts []Option)) {
+	r.cycles++
+	ram := copyRAM(t, r.ram)
+	cut(t, r.options(ram, append(faultLayout, extra...)))
+	after := bootCheck(t, "after-cut", r.options(ram, append(faultLayout,
+		"ramdaxtest.verify="+strings.Join(written, ","))))
+	if !converged.MatchString(after.ready) || !after.ok {
+		t.Errorf("did not converge: %q, problems %q (seed %d; RAM and console kept)", after.ready, after.problems, r.seed)
+	} else {
+		r.converged++
+	}
+	if lost := dataLosses(r.prepared, after, written); len(lost) > 0 {
+		r.losses += len(lost)
+		t.Errorf("data lost: %q (seed %d)", lost, r.seed)
+	}
+	for _, err := range invariant.Untouched(r.prepared.prints, after.prints, untouched) {
+		t.Errorf("%v (seed %d)", err, r.seed)
+	}
+	r.bytes += after.bytes
+}
+
+func (r *faultRun) report(t *testing.T) {
+	t.Logf("power cuts: %d cycles, %d converged, %d data losses, %d bytes verified, seed %d",
+		r.cycles, r.converged, r.losses, r.bytes, r.seed)
+}
+
+// TestPowerCutAtSteps cuts right after each step ramdax.debug logs that
+// matters: a reset's destroy, each sysfs write of a creation, a devdax
+// that is ready, a file system made but not mounted. The cut points are
+// the same at every run.
+func TestPowerCutAtSteps(t *testing.T) {
+	r := prepare(t, 1)
+	defer r.report(t)
+	for _, marker := range []string{
+		"victim: destroyed for reset", // old victim gone, new one not made
+		"/alt_name = ",                // label not yet committed
+		"/holder_class = ",            // claim class set, no size: no label yet
+		"/size = ",                    // label committed, claimed, no info block
+		"/align = ",                   // pfn or dax seed half configured
+		"fresh: created devdax",       // devdax done, logs not begun
+		"logs: made ext4",             // formatted, not mounted
 	} {
-		t.Run(strings.Trim(cut, "/= "), func(t *testing.T) {
-			ram := WithPersistentRAM(filepath.Join(t.TempDir(), "guest-ram"))
-			opts := append(twoRegions, ram, WithInitramfs(initramfs), WithCmdline(layout...))
-			cutAt(t, cut, opts)
-			vm := Start(t, "after-cut", opts...)
-			defer vm.Wait()
-			expectLines(t, vm, "ramdax: ready 1 namespaces (")
-			out, err := vm.Console.ExpectString("\n")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if strings.Contains(out, "conflict") && !strings.Contains(out, "0 conflicts") || strings.Contains(out, "not set up") {
-				t.Errorf("after a cut at %q the next boot did not converge: ready 1 namespaces (%s", cut, out)
-			}
+		t.Run(strings.Trim(marker, "/= :"), func(t *testing.T) {
+			r.cycle(t, []string{"ramdax.debug"}, func(t *testing.T, opts []Option) { cutAt(t, marker, opts) })
 		})
 	}
 }
@@ -55,49 +130,28 @@ func cutAt(t *testing.T, marker string, opts []Option) {
 		t.Fatalf("console never showed the cut point %q: %v", marker, err)
 	}
 	if err := vm.Kill(); err != nil {
-		t.Fatal(fmt.Errorf("cut: %w", err))
+		t.Fatalf("cut: %v", err)
 	}
 	vm.Wait()
 }
 
-// TestPowerCutRandom cuts power (SIGKILL) at a random moment of a first
-// boot that sets a five-namespace layout up, over fresh file-backed RAM,
-// then boots again: the second boot must converge to the whole layout.
-// RAMDAX_FAULT_CUTS sets the number of cuts (default 5; `make test-faults`
-// runs 50) and RAMDAX_FAULT_SEED replays a run; the seed is logged.
+// TestPowerCutRandom cuts power at random moments of the cut boot, from
+// the kernel's start of /init to well past ready. RAMDAX_FAULT_CUTS sets
+// the number of cuts (default 5; `make test-faults` runs 50) and
+// RAMDAX_FAULT_SEED replays a run; the seed is logged first.
 func TestPowerCutRandom(t *testing.T) {
 	cuts := envInt(t, "RAMDAX_FAULT_CUTS", 5)
 	seed := int64(envInt(t, "RAMDAX_FAULT_SEED", int(time.Now().UnixNano()%1e9)))
 	t.Logf("%d cuts, seed %d (RAMDAX_FAULT_SEED=%d replays them)", cuts, seed, seed)
 	rng := rand.New(rand.NewSource(seed))
-	initramfs := applianceImage(t, "")
-	layout := WithCmdline(
-		"ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db", "ramdax.ns=cache:devdax:64M",
-		"ramdax.ns=journal:sector:32M", "ramdax.ns=scratch:raw:64M:region=1",
-		"ramdax.ns=logs:fsdax:rest:region=1:fs=ext4:mount=/mnt/logs", "ramdax.then=poweroff")
-	converged := 0
+	r := prepare(t, seed)
+	defer r.report(t)
 	for i := range cuts {
-		delay := time.Duration(rng.Int63n(int64(1500 * time.Millisecond)))
-		ok := t.Run(fmt.Sprintf("cut%d-after-%v", i, delay.Round(time.Millisecond)), func(t *testing.T) {
-			opts := append(twoRegions, WithInitramfs(initramfs), layout,
-				WithPersistentRAM(filepath.Join(t.TempDir(), "guest-ram")))
-			cutAfter(t, delay, opts)
-			vm := Start(t, "after-cut", opts...)
-			defer vm.Wait()
-			expectLines(t, vm, "ramdax: ready 5 namespaces (")
-			rest, err := vm.Console.ExpectString("\n")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(rest, "0 conflicts, 0 unmanaged)") {
-				t.Errorf("did not converge after a cut %v into /init: ready 5 namespaces (%s", delay, rest)
-			}
+		delay := time.Duration(rng.Int63n(int64(2500 * time.Millisecond)))
+		t.Run(fmt.Sprintf("cut%d-after-%v", i, delay.Round(time.Millisecond)), func(t *testing.T) {
+			r.cycle(t, nil, func(t *testing.T, opts []Option) { cutAfter(t, delay, opts) })
 		})
-		if ok {
-			converged++
-		}
 	}
-	t.Logf("power cuts: %d run, %d converged, seed %d", cuts, converged, seed)
 }
 
 // cutAfter boots and kills QEMU delay after the kernel starts /init.
