@@ -128,3 +128,15 @@ func TestPrintsRoundTripThroughConsole(t *testing.T) {
 		t.Errorf("ParsePrints(%q) = %v, %v; want db: %+v", console, got, err, p)
 	}
 }
+
+func TestUntouchedLeavesTheEndsOfMountedNamespaces(t *testing.T) {
+	before := map[string]Print{"db": {Name: "db", UUID: "u", Size: 1, Head: "h", Tail: "t", InUse: true}}
+	after := map[string]Print{"db": {Name: "db", UUID: "u", Size: 1, Head: "superblock rewritten", Tail: "t", InUse: true}}
+	if errs := Untouched(before, after, []string{"db"}); len(errs) > 0 {
+		t.Errorf("a mounted namespace's superblock counted as a change: %v", errs)
+	}
+	after["db"] = Print{Name: "db", UUID: "other", Size: 1, Head: "h", Tail: "t", InUse: true}
+	if errs := Untouched(before, after, []string{"db"}); len(errs) != 1 {
+		t.Errorf("a mounted namespace's new uuid went unnoticed")
+	}
+}

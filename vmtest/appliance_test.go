@@ -7,6 +7,7 @@ import (
 
 	"github.com/hugelgupf/vmtest/qemu"
 	"github.com/ramdax/appliance/image"
+	"github.com/ramdax/appliance/invariant"
 	"github.com/ramdax/appliance/layout"
 	"github.com/u-root/mkuimage/uimage"
 	"github.com/u-root/uio/llog"
@@ -23,14 +24,20 @@ var twoRegions = []Option{
 
 // checkRamdaxinit boots a guest with the layout in cmdline, runs ramdaxinit
 // in it and checks the result as the ramdaxtest.* parameters say (see
-// vmtest/guest/appliance).
-func checkRamdaxinit(t *testing.T, name string, cmdline []string, opts ...Option) {
+// vmtest/guest/appliance). It returns the fingerprints the guest printed
+// of every namespace after the checks.
+func checkRamdaxinit(t *testing.T, name string, cmdline []string, opts ...Option) map[string]invariant.Print {
 	t.Helper()
 	opts = append(opts, WithCmdline(cmdline...), WithUimage(
 		uimage.WithBusyboxCommands(image.ApplianceCommands...),
 		uimage.WithFiles(image.FilesystemTools...),
 	))
-	RunGuestTests(t, name, []string{"github.com/ramdax/appliance/vmtest/guest/appliance"}, opts...)
+	console := RunGuestTests(t, name, []string{"github.com/ramdax/appliance/vmtest/guest/appliance"}, opts...)
+	prints, err := invariant.ParsePrints(console)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return prints
 }
 
 // TestRamdaxinitAllModes lays every mode over two regions, with "rest",
@@ -54,10 +61,14 @@ func testAllModes(t *testing.T, kernel []Option) {
 	}, append(kernel, twoRegions...)...)
 }
 
-// TestRamdaxinitSecondBoot boots four times over the same file-backed RAM,
+// TestRamdaxinitSecondBoot boots five times over the same file-backed RAM,
 // as after warm resets: what exists is kept with its data, a namespace can
 // be added, a conflicting size is reported and leaves the data alone, and
-// only ramdax.reset recreates a namespace.
+// only ramdax.reset recreates a namespace. At every boot, the namespaces
+// that boot was not asked to touch (kept and not mounted, in conflict, or
+// unmanaged) keep the uuid, size and first and last 4 KiB they had at the
+// boot before; a mounted file system rewrites its superblock, so db is
+// held to its data instead.
 func TestRamdaxinitSecondBoot(t *testing.T) {
 	forEachKernel(t, testSecondBoot)
 }
@@ -66,25 +77,32 @@ func testSecondBoot(t *testing.T, kernel []Option) {
 	ram := WithPersistentRAM(filepath.Join(t.TempDir(), "guest-ram"))
 	base := []string{"ramdax.ns=cache:devdax:64M"}
 	boots := []struct {
-		name    string
-		cmdline []string
+		name      string
+		cmdline   []string
+		untouched []string
 	}{
 		{"first", []string{"ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db",
-			"ramdaxtest.expect=db:created,cache:created", "ramdaxtest.write=db,cache"}},
+			"ramdaxtest.expect=db:created,cache:created", "ramdaxtest.write=db,cache"}, nil},
 		{"kept-and-added", []string{"ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db", "ramdax.ns=extra:raw:64M",
-			"ramdaxtest.expect=db:kept,cache:kept,extra:created", "ramdaxtest.verify=db,cache"}},
+			"ramdaxtest.expect=db:kept,cache:kept,extra:created", "ramdaxtest.verify=db,cache"}, []string{"cache"}},
 		{"conflict", []string{"ramdax.ns=db:fsdax:256M:fs=ext4:mount=/mnt/db",
-			"ramdaxtest.expect=db:conflict,cache:kept,extra:unmanaged", "ramdaxtest.verify=db,cache"}},
+			"ramdaxtest.expect=db:conflict,cache:kept,extra:unmanaged", "ramdaxtest.verify=db,cache"}, []string{"cache", "extra"}},
 		{"reset", []string{"ramdax.ns=db:fsdax:256M:fs=ext4:mount=/mnt/db", "ramdax.reset=db",
 			"ramdaxtest.expect=db:created,cache:kept,extra:unmanaged", "ramdaxtest.empty=db", "ramdaxtest.verify=cache",
-			"ramdaxtest.write=db"}},
+			"ramdaxtest.write=db"}, []string{"cache", "extra"}},
 		// Same size, same place: the old file system must not come back.
 		{"reset-same-size", []string{"ramdax.ns=db:fsdax:256M:fs=ext4:mount=/mnt/db", "ramdax.reset=db",
-			"ramdaxtest.expect=db:created,cache:kept,extra:unmanaged", "ramdaxtest.empty=db", "ramdaxtest.verify=cache"}},
+			"ramdaxtest.expect=db:created,cache:kept,extra:unmanaged", "ramdaxtest.empty=db", "ramdaxtest.verify=cache"},
+			[]string{"cache", "extra"}},
 	}
+	var before map[string]invariant.Print
 	for _, b := range boots {
 		t.Run(b.name, func(t *testing.T) {
-			checkRamdaxinit(t, b.name, append(base, b.cmdline...), append(append(kernel, twoRegions...), ram)...)
+			after := checkRamdaxinit(t, b.name, append(base, b.cmdline...), append(append(kernel, twoRegions...), ram)...)
+			for _, err := range invariant.Untouched(before, after, b.untouched) {
+				t.Error(err)
+			}
+			before = after
 		})
 		if t.Failed() {
 			return

@@ -28,7 +28,8 @@ const GuestBuildTag = "vmguest"
 // each with -test.v and powers off, and fails t for every test binary that
 // does not exit 0. Everything travels over the serial console, so any
 // kernel with a serial console will do, modular ones without 9p included.
-func RunGuestTests(t *testing.T, name string, pkgs []string, opts ...Option) {
+// It returns the console output, for checks that compare boots.
+func RunGuestTests(t *testing.T, name string, pkgs []string, opts ...Option) string {
 	t.Helper()
 	requireQEMU(t)
 	m := newMachine(t, opts)
@@ -61,6 +62,7 @@ func RunGuestTests(t *testing.T, name string, pkgs []string, opts ...Option) {
 	for _, bin := range bins {
 		checkVerdict(t, console.String(), bin)
 	}
+	return console.String()
 }
 
 // compileGuestTest builds pkg's test binary for the guest.

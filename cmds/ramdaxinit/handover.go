@@ -40,6 +40,9 @@ func runShell(l *logger) {
 func powerOff(l *logger, cmd int) error {
 	l.Printf("syncing, then reboot(%#x)", cmd)
 	unix.Sync()
+	// Let the console send the last lines first (tcdrain): the reboot
+	// drops what the serial port still buffers.
+	unix.IoctlSetInt(int(os.Stdout.Fd()), unix.TCSBRK, 1)
 	if err := unix.Reboot(cmd); err != nil {
 		return fmt.Errorf("reboot(%#x): %w", cmd, err)
 	}

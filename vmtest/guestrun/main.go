@@ -64,6 +64,9 @@ func main() {
 		log.Printf("guestrun: %v", err)
 	}
 	unix.Sync()
+	// Wait until the console has sent the verdicts (tcdrain): power-off
+	// drops what the serial port still buffers.
+	unix.IoctlSetInt(int(os.Stdout.Fd()), unix.TCSBRK, 1)
 	if err := unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF); err != nil {
 		log.Printf("guestrun: power off: %v", err)
 	}

@@ -64,6 +64,9 @@ func main() {
 		c.nextSoakCycle(soak) // only returns on failure
 	}
 	unix.Sync()
+	// Wait until the console has sent the verdict (tcdrain): power-off
+	// drops what the serial port still buffers.
+	unix.IoctlSetInt(int(os.Stdout.Fd()), unix.TCSBRK, 1)
 	unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ramdax/appliance/vmtest/guest/testparams"
+	"github.com/u-root/mkuimage/cpio"
 	"golang.org/x/sys/unix"
 )
 
@@ -43,13 +44,61 @@ func (c *checker) nextSoakCycle(soak string) {
 		return
 	}
 	next = append(next, fmt.Sprintf("%ssoak=%d/%d", testparams.Prefix, k+1, n))
+	initramfs, err := nextInitramfs()
+	if err != nil {
+		c.problem("soak cycle %d: %v", k, err)
+		return
+	}
 	fmt.Printf("ramdaxcheck: soak cycle %d/%d: %s; kexec\n", k, n, change)
 	unix.Sync()
-	kexec := exec.Command("/bbin/kexec", "-c", strings.Join(next, " "), "-i", "/boot/initramfs.cpio", "/boot/kernel")
+	kexec := exec.Command("/bbin/kexec", "-c", strings.Join(next, " "), "-i", initramfs, bootKernel)
 	kexec.Stdout, kexec.Stderr = os.Stdout, os.Stderr
 	if err := kexec.Run(); err != nil {
 		c.problem("kexec: %v", err)
 	}
+}
+
+// The soak image carries the kernel and the image without these files.
+const (
+	bootKernel    = "/boot/kernel"
+	bootInitramfs = "/boot/initramfs.cpio"
+)
+
+// nextInitramfs rebuilds this boot's image for the next boot: the image
+// without the boot files, then an archive of the boot files, which the
+// kernel unpacks after it (concatenated cpio archives are one initramfs).
+func nextInitramfs() (string, error) {
+	image, err := os.ReadFile(bootInitramfs)
+	if err != nil {
+		return "", err
+	}
+	kernel, err := os.ReadFile(bootKernel)
+	if err != nil {
+		return "", err
+	}
+	// Each archive must start on a 4-byte boundary.
+	image = append(image, make([]byte, (4-len(image)%4)%4)...)
+	const next = "/tmp/next-initramfs.cpio"
+	f, err := os.Create(next)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if _, err := f.Write(image); err != nil {
+		return "", err
+	}
+	w := cpio.Newc.Writer(f)
+	err = cpio.WriteRecordsAndDirs(w, []cpio.Record{
+		cpio.StaticFile(bootKernel[1:], string(kernel), 0o644),
+		cpio.StaticFile(bootInitramfs[1:], string(image), 0o644),
+	})
+	if err == nil {
+		err = cpio.WriteTrailer(w)
+	}
+	if err != nil {
+		return "", fmt.Errorf("write %s: %w", next, err)
+	}
+	return next, f.Close()
 }
 
 func parseCycle(s string) (k, n int, err error) {
@@ -73,7 +122,7 @@ func (c *checker) soakStep(k int) (cmdline []string, change string, err error) {
 	cmdline = keptArgs()
 	if len(names) >= maxSoak || len(names) > minSoak && rng.Intn(2) == 0 {
 		gone := names[rng.Intn(len(names))]
-		if err := c.sys.DestroyNamespace(gone, false); err != nil {
+		if err := c.remove(gone); err != nil {
 			return nil, "", err
 		}
 		names = slices.DeleteFunc(names, func(s string) bool { return s == gone })
@@ -81,17 +130,32 @@ func (c *checker) soakStep(k int) (cmdline []string, change string, err error) {
 	} else {
 		added := fmt.Sprintf("s%d", k+1)
 		mode := soakModes[(k+1)%len(soakModes)]
-		cmdline = append(cmdline, fmt.Sprintf("ramdax.ns=%s:%s:%s", added, mode, soakSize), testparams.Prefix+"write="+added)
+		spec := fmt.Sprintf("ramdax.ns=%s:%s:%s", added, mode, soakSize)
+		if mode == "fsdax" {
+			spec += fmt.Sprintf(":fs=ext4:mount=/mnt/%s", added)
+		}
+		cmdline = append(cmdline, spec, testparams.Prefix+"write="+added)
 		change = fmt.Sprintf("added %s (%s)", added, mode)
 	}
 	for _, name := range names {
-		cmdline = append(cmdline, c.soakNamespaceArg(name))
+		cmdline = append(cmdline, soakNamespaceArg(name))
 	}
 	return append(cmdline, testparams.Prefix+"verify="+strings.Join(names, ",")), change, nil
 }
 
+// remove unmounts and destroys a namespace, as an operator would with
+// umount and ramdaxctl destroy-namespace -f.
+func (c *checker) remove(name string) error {
+	if e := c.st.Find(name); e != nil && e.Mount != "" {
+		if err := unix.Unmount(e.Mount, 0); err != nil {
+			return fmt.Errorf("unmount %s: %w", e.Mount, err)
+		}
+	}
+	return c.sys.DestroyNamespace(name, true)
+}
+
 // soakNamespaceArg is the ramdax.ns= parameter name has on this boot.
-func (c *checker) soakNamespaceArg(name string) string {
+func soakNamespaceArg(name string) string {
 	for _, f := range cmdlineFields() {
 		if strings.HasPrefix(f, "ramdax.ns="+name+":") {
 			return f
