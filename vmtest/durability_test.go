@@ -96,7 +96,8 @@ func bootCheck(t *testing.T, name string, opts []Option) checkOutput {
 }
 
 // dataLosses compares the checksums read back with those written before,
-// for every name in names.
+// for every name in names, and returns one line per namespace that lost
+// data.
 func dataLosses(before, after checkOutput, names []string) []string {
 	var lost []string
 	for _, name := range names {
@@ -105,17 +106,22 @@ func dataLosses(before, after checkOutput, names []string) []string {
 		case !ok:
 			lost = append(lost, name+": nothing was written before")
 		case !read:
-			lost = append(lost, name+": not read back")
+			lost = append(lost, name+": not read back: "+problemAbout(after, name))
 		case got != want:
 			lost = append(lost, fmt.Sprintf("%s: sha256 %s, written %s", name, got, want))
 		}
 	}
-	for _, p := range after.problems {
-		if strings.Contains(p, "data lost") {
-			lost = append(lost, p)
+	return lost
+}
+
+// problemAbout is what ramdaxcheck said about name.
+func problemAbout(c checkOutput, name string) string {
+	for _, p := range c.problems {
+		if strings.HasPrefix(p, name+": ") {
+			return p
 		}
 	}
-	return lost
+	return "no reason given"
 }
 
 // copyRAM copies a guest RAM file into a directory kept if t fails, so a
@@ -126,5 +132,10 @@ func copyRAM(t *testing.T, src string) string {
 	if out, err := exec.Command("cp", "--sparse=always", src, dst).CombinedOutput(); err != nil {
 		t.Fatalf("copy guest RAM: %v: %s", err, out)
 	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("guest RAM kept in %s", dst)
+		}
+	})
 	return dst
 }
