@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -170,4 +171,33 @@ func readFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func TestUndeclaredReportsExtraFiles(t *testing.T) {
+	archive := filepath.Join(t.TempDir(), "initramfs.cpio")
+	f, err := os.Create(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := cpio.Newc.Writer(f)
+	recs := []cpio.Record{
+		cpio.Directory("bbin", 0o755), cpio.StaticFile("bbin/bb", "busybox", 0o755),
+		cpio.Symlink("bbin/ramdaxinit", "bb"), cpio.StaticFile("lib/x86_64-linux-gnu/libuuid.so.1.3.0", "lib", 0o644),
+		cpio.StaticFile("etc/ssh/ssh_host_ed25519_key", "a key", 0o600), cpio.Symlink("bbin/sshd", "bb"),
+	}
+	if err := cpio.WriteRecordsAndDirs(w, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := cpio.WriteTrailer(w); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	extra, err := Undeclared(archive, Declared(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"etc/ssh", "etc/ssh/ssh_host_ed25519_key", "bbin/sshd"}
+	if !slices.Equal(extra, want) {
+		t.Errorf("Undeclared = %q, want %q", extra, want)
+	}
 }

@@ -139,7 +139,23 @@ func applianceImage(t *testing.T, modulesDir string, extra ...uimage.Modifier) s
 	if err := image.Build(llog.Test(t), out, mods...); err != nil {
 		t.Fatal(err)
 	}
+	if len(extra) == 0 {
+		checkDeclared(t, out, modulesDir != "")
+	}
 	return out
+}
+
+// checkDeclared fails t for any file of the appliance image beyond the
+// declared set: a new command, library or key must be declared on purpose.
+func checkDeclared(t *testing.T, archive string, modular bool) {
+	t.Helper()
+	extra, err := image.Undeclared(archive, image.Declared(modular))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(extra) > 0 {
+		t.Errorf("the appliance image holds files beyond the declared set (image.Declared): %q", extra)
+	}
 }
 
 // expectLines waits for each line on the console, in order.

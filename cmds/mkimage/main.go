@@ -86,7 +86,7 @@ func run(stdout io.Writer, args []string) error {
 	if err := buildInitramfs(stdout, c, cpio); err != nil {
 		return err
 	}
-	if err := reportContents(stdout, cpio); err != nil {
+	if err := reportContents(stdout, c, cpio); err != nil {
 		return err
 	}
 	if c.wants("iso") || c.wants("pxe") {
@@ -123,8 +123,9 @@ func buildInitramfs(stdout io.Writer, c *config, cpio string) error {
 	return nil
 }
 
-// reportContents prints what takes the room in the initramfs.
-func reportContents(stdout io.Writer, cpio string) error {
+// reportContents prints what takes the room in the initramfs, and any
+// file in it beyond the declared set.
+func reportContents(stdout io.Writer, c *config, cpio string) error {
 	files, err := image.Largest(cpio, 6)
 	if err != nil {
 		return err
@@ -132,6 +133,18 @@ func reportContents(stdout io.Writer, cpio string) error {
 	fmt.Fprintln(stdout, "mkimage: largest files in the initramfs (uncompressed):")
 	for _, f := range files {
 		fmt.Fprintf(stdout, "  %9d  %s\n", f.Size, f.Name)
+	}
+	extra, err := image.Undeclared(cpio, image.Declared(c.flavour == "distro"))
+	if err != nil {
+		return err
+	}
+	if len(extra) == 0 {
+		fmt.Fprintln(stdout, "mkimage: every file in the initramfs is in the declared set (image.Declared)")
+		return nil
+	}
+	fmt.Fprintf(stdout, "mkimage: warning: %d files beyond the declared set (image.Declared); review them:\n", len(extra))
+	for _, name := range extra {
+		fmt.Fprintf(stdout, "  %s\n", name)
 	}
 	return nil
 }

@@ -1,0 +1,85 @@
+package image
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/u-root/mkuimage/cpio"
+)
+
+// skeleton is what u-root puts in every image around the busybox: the
+// directories, the busybox itself, /init and the shell links.
+var skeleton = []string{
+	".", "bbin", "bbin/bb", "bin", "bin/defaultsh", "bin/sh", "init",
+	"etc", "lib", "lib64", "sbin", "lib/x86_64-linux-gnu",
+}
+
+// FilesystemLibraries are the shared libraries Debian's mke2fs and
+// mkfs.xfs load, which mkuimage packs with them: the loader, libc and
+// their own. A new library here means a new dependency to review.
+var FilesystemLibraries = []string{
+	"lib64/ld-linux-x86-64.so.2",
+	"lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+	"lib/x86_64-linux-gnu/libc.so.6",
+	"lib/x86_64-linux-gnu/libblkid.so.*",
+	"lib/x86_64-linux-gnu/libcom_err.so.*",
+	"lib/x86_64-linux-gnu/libe2p.so.*",
+	"lib/x86_64-linux-gnu/libext2fs.so.*",
+	"lib/x86_64-linux-gnu/libinih.so.*",
+	"lib/x86_64-linux-gnu/liburcu.so.*",
+	"lib/x86_64-linux-gnu/libuuid.so.*",
+}
+
+// Declared is the set of files the appliance image may hold, as path.Match
+// patterns: the skeleton, a busybox link per declared command, the
+// filesystem tools with their libraries and, for a modular kernel, what
+// is under lib/modules (the kmod closure, which ModuleFiles computes).
+func Declared(modular bool) []string {
+	patterns := append([]string{}, skeleton...)
+	for _, cmd := range append(CoreCommands, ApplianceCommands...) {
+		patterns = append(patterns, "bbin/"+path.Base(cmd))
+	}
+	for _, pair := range FilesystemTools {
+		_, guest, _ := strings.Cut(pair, ":")
+		patterns = append(patterns, guest)
+	}
+	patterns = append(patterns, FilesystemLibraries...)
+	if modular {
+		patterns = append(patterns, "lib/modules", "lib/modules/*", "lib/modules/*/*",
+			"lib/modules/*/*/*", "lib/modules/*/*/*/*", "lib/modules/*/*/*/*/*", "lib/modules/*/*/*/*/*/*")
+	}
+	return patterns
+}
+
+// Undeclared lists the files of the newc cpio archive at archive that no
+// pattern of declared matches: what the build added beyond what the image
+// says it holds.
+func Undeclared(archive string, declared []string) ([]string, error) {
+	f, err := os.Open(archive)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	recs, err := cpio.ReadAllRecords(cpio.Newc.Reader(f))
+	if err != nil {
+		return nil, fmt.Errorf("read cpio %s: %w", archive, err)
+	}
+	var extra []string
+	for _, r := range recs {
+		if !matchesAny(r.Name, declared) {
+			extra = append(extra, r.Name)
+		}
+	}
+	return extra, nil
+}
+
+func matchesAny(name string, patterns []string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, name); ok {
+			return true
+		}
+	}
+	return false
+}
