@@ -120,6 +120,7 @@ func TestApplianceConsole(t *testing.T) {
 		"ramdax: db: created fsdax 128M at /dev/pmem0",
 		"ramdax: db: made ext4 on /dev/pmem0",
 		"ramdax: cache: created devdax 64M at /dev/dax0.1",
+		"ramdax: checked 2 namespaces: names unique, no overlaps, status agrees with sysfs",
 		"ramdax: ready 2 namespaces (2 created, 0 kept, 0 conflicts, 0 unmanaged)")
 	if err := vm.Wait(); err != nil {
 		t.Errorf("VM: %v", err)
@@ -158,6 +159,11 @@ func checkDeclared(t *testing.T, archive string, modular bool) {
 	}
 }
 
+// invariantsHeld is ramdaxinit's line, before the ready line, saying that
+// its check of the labels and status.json after setup found nothing
+// broken; a broken invariant replaces it with errors.
+const invariantsHeld = "no overlaps, status agrees with sysfs"
+
 // expectLines waits for each line on the console, in order.
 func expectLines(t *testing.T, vm *qemu.VM, lines ...string) {
 	t.Helper()
@@ -183,7 +189,7 @@ func TestApplianceDistroKernel(t *testing.T) {
 		"ramdax: ready 2 namespaces (0 created, 2 kept, 0 conflicts, 0 unmanaged)",
 	} {
 		vm := Start(t, "distro", opts...)
-		expectLines(t, vm, want)
+		expectLines(t, vm, invariantsHeld, want)
 		if err := vm.Wait(); err != nil {
 			t.Errorf("VM: %v", err)
 		}
@@ -261,13 +267,13 @@ func testKexec(t *testing.T, kernel, modulesDir string) {
 		WithCmdline("ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db", "ramdax.ns=cache:devdax:64M"))...)
 	defer vm.Wait()
 	defer vm.Kill()
-	expectLines(t, vm, "ramdax: ready 2 namespaces (2 created, 0 kept, 0 conflicts, 0 unmanaged)")
+	expectLines(t, vm, invariantsHeld, "ramdax: ready 2 namespaces (2 created, 0 kept, 0 conflicts, 0 unmanaged)")
 	expectShell(t, vm)
 	// kexec does not sync: ext4 metadata still in the page cache would be
 	// lost, as on any reboot that skips the file systems.
 	runCommand(t, vm, `echo kept-across-kexec > /mnt/db/proof && sync`)
 	sendLine(t, vm, `kexec --reuse-cmdline -i /boot/initramfs.cpio /boot/kernel`)
-	expectLines(t, vm, "Linux version", "ramdax: ready 2 namespaces (0 created, 2 kept, 0 conflicts, 0 unmanaged)")
+	expectLines(t, vm, "Linux version", invariantsHeld, "ramdax: ready 2 namespaces (0 created, 2 kept, 0 conflicts, 0 unmanaged)")
 	expectShell(t, vm)
 	sendLine(t, vm, `cat /mnt/db/pro""of`)
 	expectLines(t, vm, "kept-across-kexec")
@@ -282,7 +288,7 @@ func TestApplianceSwitchRoot(t *testing.T) {
 	ram := WithPersistentRAM(filepath.Join(t.TempDir(), "guest-ram"))
 	first := Start(t, "populate", append(twoRegions, ram, WithInitramfs(initramfs),
 		WithCmdline("ramdax.ns=root:fsdax:64M:fs=ext4:mount=/mnt/root"))...)
-	expectLines(t, first, "ramdax: ready 1 namespaces (1 created")
+	expectLines(t, first, invariantsHeld, "ramdax: ready 1 namespaces (1 created")
 	expectShell(t, first)
 	runCommand(t, first, `mkdir -p /mnt/root/sbin && cp /bbin/bb /mnt/root/sbin/init && sync`)
 	first.Kill()
@@ -292,7 +298,7 @@ func TestApplianceSwitchRoot(t *testing.T) {
 		WithCmdline("ramdax.ns=root:fsdax:64M:fs=ext4", "root=ramdax:root", "ramdax.then=switch_root"))...)
 	defer second.Wait()
 	defer second.Kill()
-	expectLines(t, second, "ramdax: ready 1 namespaces (0 created, 1 kept",
+	expectLines(t, second, invariantsHeld, "ramdax: ready 1 namespaces (0 created, 1 kept",
 		"ramdax: switch_root to /dev/pmem0 (ext4), exec /sbin/init", "Welcome to u-root!")
 }
 

@@ -45,6 +45,7 @@ func bootPXE(t *testing.T, name string, opts []Option) {
 		"ramdax: node7db: created fsdax 128M at /dev/pmem0",
 		"ramdax: node7db: made ext4 on /dev/pmem0",
 		"ramdax: node7cache: created devdax",
+		invariantsHeld,
 		"ramdax: ready 2 namespaces (2 created, 0 kept, 0 conflicts, 0 unmanaged)")
 	t.Logf("%s: ready line %.1f s after QEMU started", name, time.Since(start).Seconds())
 }
