@@ -25,8 +25,17 @@ endif
 # ramdax.*); empty for mkimage's, the same as `make run`'s.
 LAYOUT    ?=
 MKIMAGE   += $(if $(LAYOUT),-layout '$(LAYOUT)')
+# The fleet `make pxe-config` serves (see the README's "Fleets"), and its
+# boot network: dnsmasq's dhcp-range, optionally one interface, where the
+# TFTP root will be served from (default build/fleet/tftp), and Matchbox's
+# URL when iPXE should ask Matchbox instead of TFTP.
+INVENTORY     ?= fleet/example.inventory
+DHCP_RANGE    ?= 10.0.8.100,10.0.8.199,12h
+PXE_INTERFACE ?=
+TFTP_ROOT     ?=
+MATCHBOX_URL  ?=
 
-.PHONY: all deps kernel distro-kernel initramfs image iso pxe reproducible run test test-faults vet bench clean
+.PHONY: all deps kernel distro-kernel initramfs image iso pxe pxe-config reproducible run soak test test-faults test-fleet vet bench clean
 
 all: image
 
@@ -58,6 +67,14 @@ iso: deps kernel
 pxe: deps kernel
 	@$(MKIMAGE) -o build pxe
 
+## pxe-config: check INVENTORY, then write dnsmasq, iPXE and Matchbox configuration for the fleet to build/fleet/.
+pxe-config: deps kernel
+	@$(GO) run ./cmds/pxeconfig -check $(INVENTORY)
+	@$(MKIMAGE) -o build initramfs
+	@$(GO) run ./cmds/pxeconfig -o build/fleet -kernel $(KERNEL) -initramfs $(INITRAMFS) -dhcp-range '$(DHCP_RANGE)' \
+		$(if $(PXE_INTERFACE),-interface '$(PXE_INTERFACE)') $(if $(TFTP_ROOT),-tftp-root '$(TFTP_ROOT)') \
+		$(if $(MATCHBOX_URL),-matchbox '$(MATCHBOX_URL)') $(INVENTORY)
+
 ## reproducible: build every artifact twice and compare the manifests.
 reproducible: deps kernel
 	@rm -rf build/repro-a build/repro-b
@@ -79,9 +96,17 @@ vet:
 test: deps kernel distro-kernel vet
 	$(GO) test -count=1 -timeout 80m ./...
 
-## test-faults: the power-cut suites with 50 random cuts (RAMDAX_FAULT_SEED=N replays a run).
+## test-faults: the power-cut suites: 7 fixed cut points and 50 random ones (RAMDAX_FAULT_SEED=N replays a run).
 test-faults: deps kernel
-	set -o pipefail; RAMDAX_FAULT_CUTS=$${RAMDAX_FAULT_CUTS:-50} $(GO) test -count=1 -v -timeout 60m -run 'TestPowerCut' ./vmtest/ | grep -E '^(=== RUN|--- |ok|FAIL|PASS)|power cuts:|cuts, seed|did not converge'
+	set -o pipefail; RAMDAX_FAULT_CUTS=$${RAMDAX_FAULT_CUTS:-50} $(GO) test -count=1 -v -timeout 90m -run 'TestPowerCut' ./vmtest/ | grep -E '^(=== RUN|\s*--- |ok|FAIL|PASS)|powercut_test.go|durability_test.go|kept in'
+
+## soak: 100 kexec cycles, each adding or removing a namespace and writing data (RAMDAX_SOAK_CYCLES=N).
+soak: deps kernel
+	set -o pipefail; $(GO) test -tags soak -count=1 -v -timeout 120m -run 'TestSoak' ./vmtest/ | grep -E '^(=== RUN|\s*--- |ok|FAIL|PASS)|soak_test.go|durability_test.go|kept in'
+
+## test-fleet: the fleet suite: dnsmasq and three QEMU guests PXE-booting their own layouts, in a network namespace.
+test-fleet: deps kernel
+	set -o pipefail; $(GO) test -count=1 -v -timeout 20m -run '^TestFleet$$' ./vmtest/ | grep -E '^(=== RUN|--- |ok|FAIL|PASS)|^ +--- |fleet_test.go|netns.go|kept in'
 
 ## bench: benchmarks that print numbers (boot time to /init, ...).
 bench: deps kernel distro-kernel

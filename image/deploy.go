@@ -91,10 +91,15 @@ func CopyFile(src, dst string) error {
 	return nil
 }
 
+// LoaderSpecial are the characters grub or iPXE read themselves in a
+// boot script line (settings, operators, comments, quoting), so a layout
+// holding one would reach the kernel changed.
+const LoaderSpecial = "$;\"'\\{}|&<>#\n"
+
 // checkLayout refuses a layout that grub or iPXE would not pass to the
-// kernel as written: both expand $, and grub splits at ; and quotes.
+// kernel as written.
 func checkLayout(layout string) error {
-	if i := strings.IndexAny(layout, "$;\"'\\{}|&<>#\n"); i >= 0 {
+	if i := strings.IndexAny(layout, LoaderSpecial); i >= 0 {
 		return fmt.Errorf("layout %q: %q would be read by grub or iPXE, not passed to the kernel", layout, layout[i])
 	}
 	return nil

@@ -19,6 +19,10 @@ packages=(
 	# The hybrid BIOS/UEFI ISO: grub-mkrescue and what it runs; faketime
 	# freezes the clock it stamps the ISO with, for reproducible ISOs.
 	grub-pc-bin grub-efi-amd64-bin xorriso mtools faketime
+	# Fleets: `make pxe-config` hands PXE firmware ipxe's undionly.kpxe and
+	# ipxe.efi; the fleet suite runs dnsmasq (the binary alone, no system
+	# service) in a network namespace made with iproute2's ip.
+	ipxe dnsmasq-base iproute2
 )
 
 missing=()

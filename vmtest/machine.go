@@ -77,6 +77,12 @@ type Machine struct {
 	// NetBoot, when set, makes the firmware boot from the network, like
 	// CDROM without -kernel.
 	NetBoot *NetBoot
+	// TapBoot, when set, makes the firmware boot from the network through
+	// a tap device, from whatever DHCP and TFTP server is on its network.
+	TapBoot *TapBoot
+	// Netns, when set, runs QEMU inside this network namespace, where
+	// the tap device lives.
+	Netns string
 	// UEFI boots OVMF instead of SeaBIOS.
 	UEFI bool
 	// QEMUArgs are extra QEMU arguments, after the harness's own.
@@ -87,6 +93,12 @@ type Machine struct {
 // e1000's iPXE ROM fetches Bootfile from the TFTP root Dir.
 type NetBoot struct {
 	Dir, Bootfile string
+}
+
+// TapBoot is a PXE boot over an e1000 with address MAC on the existing tap
+// device Tap.
+type TapBoot struct {
+	Tap, MAC string
 }
 
 // Option changes a Machine.
@@ -158,6 +170,17 @@ func WithNetBoot(dir, bootfile string) Option {
 	return func(m *Machine) { m.NetBoot = &NetBoot{dir, bootfile} }
 }
 
+// WithTapNetBoot PXE-boots over an e1000 with address mac on the tap
+// device tap, instead of QEMU's -kernel.
+func WithTapNetBoot(tap, mac string) Option {
+	return func(m *Machine) { m.TapBoot = &TapBoot{tap, mac} }
+}
+
+// WithNetns runs QEMU inside the network namespace name, with `ip netns
+// exec`. QEMU is killed when the test binary dies: a guest left behind
+// would keep the namespace alive.
+func WithNetns(name string) Option { return func(m *Machine) { m.Netns = name } }
+
 // WithUEFI boots OVMF (Debian's ovmf) instead of SeaBIOS.
 func WithUEFI() Option { return func(m *Machine) { m.UEFI = true } }
 
@@ -195,6 +218,9 @@ func (m *Machine) KernelCmdline() string {
 func (m *Machine) qemuCommand(t testing.TB) string {
 	args := []string{"qemu-system-x86_64", "-accel", Accel(t, m.Kernel), "-cpu", "max",
 		"-smp", fmt.Sprint(m.CPUs), "-m", m.Memory, "-no-reboot", "-nic", "none"}
+	if m.Netns != "" {
+		args = append([]string{"setpriv", "--pdeathsig", "KILL", "ip", "netns", "exec", m.Netns}, args...)
+	}
 	if m.RAMFile != "" {
 		args = append(args,
 			"-object", fmt.Sprintf("memory-backend-file,id=ram0,size=%s,mem-path=%s,share=on", m.Memory, m.RAMFile),
@@ -227,7 +253,7 @@ func (m *Machine) qemuFns(t testing.TB) []qemu.Fn {
 
 // firmwareBoots says whether the firmware finds the kernel, on a CD-ROM or
 // the network, rather than QEMU's -kernel.
-func (m *Machine) firmwareBoots() bool { return m.CDROM != "" || m.NetBoot != nil }
+func (m *Machine) firmwareBoots() bool { return m.CDROM != "" || m.NetBoot != nil || m.TapBoot != nil }
 
 // OVMF's firmware code, and the variable store that each UEFI boot gets a
 // copy of, from Debian's ovmf.
@@ -255,6 +281,10 @@ func (m *Machine) firmwareArgs(t testing.TB) []string {
 		// The harness's -nic none only drops QEMU's default NIC.
 		args = append(args, "-netdev", fmt.Sprintf("user,id=n0,tftp=%s,bootfile=%s", n.Dir, n.Bootfile),
 			"-device", "e1000,netdev=n0", "-boot", "n")
+	}
+	if tb := m.TapBoot; tb != nil {
+		args = append(args, "-netdev", fmt.Sprintf("tap,id=n0,ifname=%s,script=no,downscript=no", tb.Tap),
+			"-device", "e1000,netdev=n0,mac="+tb.MAC, "-boot", "n")
 	}
 	return args
 }

@@ -1,0 +1,205 @@
+package vmtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hugelgupf/vmtest/qemu"
+	"github.com/hugelgupf/vmtest/testtmp"
+	"github.com/ramdax/appliance/fleet"
+	"github.com/ramdax/appliance/layout"
+	"github.com/ramdax/appliance/status"
+)
+
+// The fleet's boot network, inside the test's own network namespace.
+const (
+	fleetBridgeAddr = "10.77.0.1/24"
+	fleetDHCPRange  = "10.77.0.100,10.77.0.199,1h"
+)
+
+// fleetGuest is one machine of the fleet: a MAC on a tap device.
+type fleetGuest struct {
+	name, tap, mac string
+}
+
+// The guests: two nodes of the example inventory, one of a class and one
+// with a layout of its own, and a machine it does not list, which boots
+// the default.
+var fleetGuests = []fleetGuest{
+	{"db1", "tap0", "52:54:00:fe:00:01"},
+	{"lab7", "tap1", "52:54:00:fe:00:07"},
+	{"unlisted", "tap2", "52:54:00:fe:00:99"},
+}
+
+// TestFleet serves the appliance from one PXE server to three machines,
+// each with its own layout, as an operator would: fleet/example.inventory
+// goes through the fleet package (what `make pxe-config` runs), Debian's
+// dnsmasq serves the result over DHCP and TFTP on a bridge, and three QEMU
+// guests on tap devices PXE-boot at once through their iPXE ROMs. Each
+// must show its own namespaces being created and end at the shell, where
+// /run/ramdax/status.json must list them. Everything runs in a network
+// namespace of the test's own, deleted at the end, pass or fail.
+func TestFleet(t *testing.T) {
+	inventory := filepath.Join(RepoRoot(t), "fleet", "example.inventory")
+	t.Run("bad-entry", func(t *testing.T) { testFleetBadEntry(t, inventory) })
+
+	inv, err := fleet.Load(inventory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	network := serveFleet(t, inv)
+	start := time.Now()
+	vms := startFleetGuests(t, network)
+	for i, g := range fleetGuests {
+		t.Run(g.name, func(t *testing.T) {
+			checkFleetGuest(t, vms[i], inv, g)
+			t.Logf("%s: shell with status.json read %.1f s after the guests started", g.name, time.Since(start).Seconds())
+		})
+	}
+}
+
+// serveFleet generates the fleet's configuration for inv, kept when the
+// test fails, and serves it with dnsmasq on a network of the test's own.
+func serveFleet(t *testing.T, inv *fleet.Inventory) *testNet {
+	kernel, initramfs := releaseFiles(t)
+	var taps []string
+	for _, g := range fleetGuests {
+		taps = append(taps, g.tap)
+	}
+	network := newTestNet(t, fleetBridgeAddr, taps...)
+	out := filepath.Join(testtmp.TempDir(t), "fleet")
+	if err := fleet.Write(out, inv, fleet.Files{Kernel: kernel, Initramfs: initramfs, IPXEDir: fleet.DefaultIPXEDir},
+		fleet.Network{DHCPRange: fleetDHCPRange, Interface: network.Bridge}); err != nil {
+		t.Fatal(err)
+	}
+	network.startDnsmasq(t, filepath.Join(out, fleet.DnsmasqFile))
+	return network
+}
+
+// startFleetGuests starts every guest at once, each killed when the test ends.
+func startFleetGuests(t *testing.T, network *testNet) []*qemu.VM {
+	vms := make([]*qemu.VM, len(fleetGuests))
+	for i, g := range fleetGuests {
+		vm := Start(t, "fleet-"+g.name, WithNetns(network.Name), WithTapNetBoot(g.tap, g.mac), WithTimeout(4*time.Minute))
+		t.Cleanup(func() {
+			vm.Kill()
+			vm.Wait()
+		})
+		vms[i] = vm
+	}
+	return vms
+}
+
+// testFleetBadEntry adds a node whose layout ramdaxinit would refuse in
+// part to the inventory: generation must stop at it, naming the file, the
+// line, the node and what is wrong, with the fix.
+func testFleetBadEntry(t *testing.T, inventory string) {
+	good, err := os.ReadFile(inventory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Count(string(good), "\n")
+	bad := filepath.Join(t.TempDir(), "bad.inventory")
+	entry := "node n4 52:54:00:FE:00:04 memmap=278656K!1G ramdax.ns=bad:fsdax:100M\n"
+	if err := os.WriteFile(bad, append(good, entry...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = fleet.Load(bad)
+	want := fmt.Sprintf(`%s:%d: node n4 (52:54:00:fe:00:04): ramdax.ns="bad:fsdax:100M": `+
+		`SIZE 100M is not a multiple of 16M (the region align); use 96M or 112M`, bad, lines+1)
+	if err == nil || err.Error() != want {
+		t.Errorf("inventory with a bad node:\n got %v\nwant %s", err, want)
+	}
+}
+
+// checkFleetGuest follows one guest from iPXE to the shell: the script it
+// chains, the namespaces of the layout the inventory gives its MAC, the
+// ready line, then status.json read at the shell.
+func checkFleetGuest(t *testing.T, vm *qemu.VM, inv *fleet.Inventory, g fleetGuest) {
+	mac, err := net.ParseMAC(g.mac)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lay, ok := inv.Boots(mac)
+	if !ok {
+		t.Fatalf("the inventory boots nothing on %s", g.mac)
+	}
+	want := plannedNamespaces(t, lay)
+	script := fleet.ScriptFile(mac)
+	if _, listed := inv.Node(mac); !listed {
+		script = "is not in the fleet inventory: booting " + fleet.DefaultScriptFile
+	}
+	lines := []string{script}
+	for _, ns := range want {
+		lines = append(lines, fmt.Sprintf("ramdax: %s: created %s %s at ", ns.Name, ns.Mode, layout.FormatSize(ns.Size)))
+	}
+	lines = append(lines, fmt.Sprintf("ramdax: ready %d namespaces (%d created, 0 kept, 0 conflicts, 0 unmanaged)", len(want), len(want)))
+	expectLines(t, vm, lines...)
+	expectShell(t, vm)
+	checkStatus(t, readStatus(t, vm), want)
+}
+
+// plannedNamespaces are the namespaces lay makes on empty carveouts, with
+// "rest" sized as ramdaxinit sizes it.
+func plannedNamespaces(t *testing.T, lay string) []layout.Namespace {
+	l, err := layout.Parse(lay)
+	if err != nil {
+		t.Fatalf("layout %q: %v", lay, err)
+	}
+	free := map[int]uint64{}
+	for i, c := range l.Carveouts {
+		free[i] = c.Usable()
+	}
+	planned, err := layout.Plan(l.Namespaces, free)
+	if err != nil {
+		t.Fatalf("plan %q: %v", lay, err)
+	}
+	return planned
+}
+
+// readStatus prints status.json at the console shell and parses it. The
+// quotes keep the typed line from matching the end marker, and the typed
+// line holds no brace, so the JSON is what lies between the first { and
+// the last }.
+func readStatus(t *testing.T, vm *qemu.VM) status.Status {
+	t.Helper()
+	sendLine(t, vm, `cat /run/ramdax/status.json && echo status-"end"`)
+	out, err := vm.Console.ExpectString("status-end")
+	if err != nil {
+		t.Fatalf("console never showed status.json: %v", err)
+	}
+	first, last := strings.Index(out, "{"), strings.LastIndex(out, "}")
+	if first < 0 || last < first {
+		t.Fatalf("no JSON in the console output:\n%s", out)
+	}
+	var st status.Status
+	if err := json.Unmarshal([]byte(out[first:last+1]), &st); err != nil {
+		t.Fatalf("status.json: %v:\n%s", err, out[first:last+1])
+	}
+	return st
+}
+
+// checkStatus compares status.json with the namespaces planned, and only
+// those: each created, with its mode, a device, and its mount point.
+func checkStatus(t *testing.T, st status.Status, want []layout.Namespace) {
+	t.Helper()
+	if !st.Ready || len(st.Namespaces) != len(want) {
+		t.Fatalf("status.json: ready %v with %d namespaces, want ready with %d: %+v", st.Ready, len(st.Namespaces), len(want), st)
+	}
+	for _, ns := range want {
+		got := st.Find(ns.Name)
+		if got == nil {
+			t.Errorf("status.json lacks %s: %+v", ns.Name, st.Namespaces)
+			continue
+		}
+		if got.Mode != string(ns.Mode) || got.State != status.Created || got.Device == "" || got.Mount != ns.Mount {
+			t.Errorf("status.json: got %+v, want %s created as %s with a device, mounted at %q", got, ns.Name, ns.Mode, ns.Mount)
+		}
+	}
+}
