@@ -17,14 +17,9 @@ type Entry struct {
 // Largest lists the n largest files of the newc cpio archive at path, the
 // biggest first: what to look at when the image grows.
 func Largest(path string, n int) ([]Entry, error) {
-	f, err := os.Open(path)
+	recs, err := readArchive(path)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	recs, err := cpio.ReadAllRecords(cpio.Newc.Reader(f))
-	if err != nil {
-		return nil, fmt.Errorf("read cpio %s: %w", path, err)
 	}
 	entries := make([]Entry, 0, len(recs))
 	for _, r := range recs {
@@ -38,4 +33,18 @@ func Largest(path string, n int) ([]Entry, error) {
 		return entries[i].Name < entries[j].Name
 	})
 	return entries[:min(n, len(entries))], nil
+}
+
+// readArchive reads every record of the newc cpio archive at path.
+func readArchive(path string) ([]cpio.Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	recs, err := cpio.ReadAllRecords(cpio.Newc.Reader(f))
+	if err != nil {
+		return nil, fmt.Errorf("read cpio %s: %w", path, err)
+	}
+	return recs, nil
 }

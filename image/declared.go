@@ -1,12 +1,8 @@
 package image
 
 import (
-	"fmt"
-	"os"
 	"path"
 	"strings"
-
-	"github.com/u-root/mkuimage/cpio"
 )
 
 // skeleton is what u-root puts in every image around the busybox: the
@@ -57,14 +53,9 @@ func Declared(modular bool) []string {
 // pattern of declared matches: what the build added beyond what the image
 // says it holds.
 func Undeclared(archive string, declared []string) ([]string, error) {
-	f, err := os.Open(archive)
+	recs, err := readArchive(archive)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	recs, err := cpio.ReadAllRecords(cpio.Newc.Reader(f))
-	if err != nil {
-		return nil, fmt.Errorf("read cpio %s: %w", archive, err)
 	}
 	var extra []string
 	for _, r := range recs {
