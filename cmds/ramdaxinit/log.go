@@ -49,3 +49,11 @@ func (l *logger) Debugf(format string, args ...any) {
 		l.Printf(format, args...)
 	}
 }
+
+// keepKernelLog lets every line user space writes to /dev/kmsg into the
+// kernel log: by default the kernel keeps the first ten of each burst,
+// which would drop most of the status table. As PID 1, ramdaxinit owns
+// that choice for the machine.
+func keepKernelLog() {
+	os.WriteFile("/proc/sys/kernel/printk_devkmsg", []byte("on\n"), 0o644)
+}

@@ -38,8 +38,8 @@ import (
 func main() {
 	dryRun := flag.Bool("dry-run", false, "print the plan for /proc/cmdline and change nothing")
 	flag.Parse()
-	l := newLogger(os.Stdout)
 	if *dryRun {
+		l := newLogger(os.Stdout)
 		if err := printPlan(os.Stdout, l); err != nil {
 			l.Printf("error: %v", err)
 			os.Exit(1)
@@ -50,7 +50,10 @@ func main() {
 		libinit.SetEnv()
 		libinit.CreateRootfs()
 		libinit.NetInit()
+		keepKernelLog()
 	}
+	// After CreateRootfs: /dev/kmsg only exists once /dev is mounted.
+	l := newLogger(os.Stdout)
 	then := safeSetup(l)
 	handOver(l, then)
 }

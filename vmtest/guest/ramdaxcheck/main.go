@@ -85,6 +85,7 @@ func (c *checker) run() {
 		c.problem("invariant broken: %v", err)
 	}
 	c.checkPosture()
+	c.checkKernelLog()
 	for _, name := range testparams.List(c.params["verify"]) {
 		c.verify(name)
 	}
@@ -166,6 +167,20 @@ func (c *checker) checkPosture() {
 	}
 	for _, l := range listeners() {
 		c.problem("a network listener is open, though the command line asked for none: %s", l)
+	}
+}
+
+// checkKernelLog checks that ramdaxinit's lines reached the kernel log,
+// where an operator reads them later with dmesg.
+func (c *checker) checkKernelLog() {
+	buf := make([]byte, 1<<20)
+	n, err := unix.Klogctl(unix.SYSLOG_ACTION_READ_ALL, buf)
+	if err != nil {
+		c.problem("read the kernel log: %v", err)
+		return
+	}
+	if !strings.Contains(string(buf[:n]), "ramdax: "+c.st.ReadyLine()) {
+		c.problem("the kernel log lacks ramdaxinit's ready line %q", c.st.ReadyLine())
 	}
 }
 
