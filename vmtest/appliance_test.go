@@ -242,9 +242,7 @@ func TestApplianceBadInput(t *testing.T) {
 func expectShell(t *testing.T, vm *qemu.VM) {
 	t.Helper()
 	expectLines(t, vm, "toggle key help")
-	if _, err := vm.Console.Send("echo shell-\"alive\"\r"); err != nil {
-		t.Fatal(err)
-	}
+	sendLine(t, vm, `echo shell-"alive"`)
 	expectLines(t, vm, "shell-alive")
 }
 
@@ -314,7 +312,16 @@ func runCommand(t *testing.T, vm *qemu.VM, cmd string) {
 // sendLine types a line at the console shell.
 func sendLine(t *testing.T, vm *qemu.VM, line string) {
 	t.Helper()
-	if _, err := vm.Console.Send(line + "\r"); err != nil {
+	if _, err := vm.Console.Send(line); err != nil {
+		t.Fatal(err)
+	}
+	// gosh was seen to drop an Enter that came while it still drew the
+	// line: wait for the line's end to be echoed first. Only the end,
+	// because a long line may wrap.
+	if _, err := vm.Console.ExpectString(line[max(0, len(line)-12):]); err != nil {
+		t.Fatalf("the shell never echoed %q: %v", line, err)
+	}
+	if _, err := vm.Console.Send("\r"); err != nil {
 		t.Fatal(err)
 	}
 }
