@@ -108,9 +108,18 @@ soak: deps kernel
 test-fleet: deps kernel
 	set -o pipefail; $(GO) test -count=1 -v -timeout 20m -run '^TestFleet$$' ./vmtest/ | grep -E '^(=== RUN|--- |ok|FAIL|PASS)|^ +--- |fleet_test.go|netns.go|kept in'
 
-## bench: benchmarks that print numbers (boot time to /init, ...).
+## bench: boot to ready, setup scaling, DAX bandwidth, sizes and kernel build time, against Debian's kernel and ndctl: one table, and BENCHMARKS.md (QUICK=1: one boot each, a few minutes; BENCH_COLD=1: time a cold kernel build too).
+# The rows, the go test log, every boot's console and the images booted
+# stay in build/bench/. The wall time counts from make's start.
+bench: BENCH_START := $(shell date +%s)
+bench: BENCH_QUICK = $(if $(filter-out 0 false no,$(QUICK)),1)
 bench: deps kernel distro-kernel
-	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./vmtest/...
+	@mkdir -p build/bench && rm -rf build/bench/results.jsonl build/bench/consoles
+	set -o pipefail; RAMDAX_BENCH_OUT=$(CURDIR)/build/bench/results.jsonl RAMDAX_BENCH_QUICK=$(BENCH_QUICK) BENCH_COLD=$(BENCH_COLD) \
+		$(GO) test -count=1 -v -run '^$$' -bench . -benchtime 1x -timeout 45m ./vmtest/ 2>&1 | tee build/bench/go-test.log | \
+		grep --line-buffered -E '^(Benchmark|ok|FAIL|PASS)|^\s*--- |bench_[a-z]+\.go:[0-9]+: '
+	@$(GO) run ./cmds/benchreport -in build/bench/results.jsonl -o BENCHMARKS.md -started $(BENCH_START) $(if $(BENCH_QUICK),-quick) \
+		-command 'make bench$(if $(BENCH_QUICK), QUICK=1)$(if $(BENCH_COLD), BENCH_COLD=$(BENCH_COLD))'
 
 clean:
 	rm -rf build

@@ -54,12 +54,6 @@ func base(cmds ...string) []uimage.Modifier {
 	}
 }
 
-// Shell returns the modifiers of an initramfs that boots u-root's init to
-// a shell on the console, with no appliance logic.
-func Shell() []uimage.Modifier {
-	return append(base(CoreCommands...), uimage.WithInit("init"))
-}
-
 // Appliance returns the modifiers of the appliance initramfs: ramdaxinit as
 // /init. modulesDir is empty for a kernel with RAMDAX built in, or the
 // /lib/modules/<release> directory of a modular kernel, whose kmod closure

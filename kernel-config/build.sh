@@ -40,6 +40,10 @@ else
 
 	# One build tree per source version: a changed fragment rebuilds incrementally.
 	obj=$cache/kernel/obj-$pkgver
+	# The manifest says whether this was a cold build, from an empty tree,
+	# so that a benchmark does not take an incremental one for it.
+	tree=reused
+	[ -f "$obj/vmlinux" ] || tree=fresh
 	mkdir -p "$obj"
 	kmake() { make -C "$src" O="$obj" ARCH=x86_64 -j"$jobs" "$@"; }
 	export KBUILD_BUILD_TIMESTAMP="2026-01-01 00:00:00 UTC" KBUILD_BUILD_USER=ramdax \
@@ -92,6 +96,8 @@ else
 		echo "bzImage-sha256: $(sha256sum <"$result.tmp/bzImage" | cut -d' ' -f1)"
 		echo "bzImage-bytes: $(stat -c %s "$result.tmp/bzImage")"
 		echo "build-seconds: $((SECONDS - start))"
+		echo "build-tree: $tree"
+		echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	} >"$result.tmp/manifest"
 	rm -rf "$result" && mv "$result.tmp" "$result"
 fi

@@ -15,7 +15,9 @@
 #      -o dax. (Kept ones are not remounted: this script only serves the
 #      benchmarks, whose kept layouts have no file systems.)
 #
-# On success it prints "N namespaces (C created, K kept)" on stdout.
+# "bench: start" and "bench: end" in the kernel log mark its work for the
+# benchmarks' clock. On success it prints "N namespaces (C created, K
+# kept)" on stdout.
 set -eu
 
 e820=/sys/bus/platform/devices/e820_pmem
@@ -56,7 +58,7 @@ ensure() {
 		esac
 	done
 	case $existing in
-	*"\"$name\""*)
+	*"\"name\":\"$name\""*)
 		kept=$((kept + 1))
 		return
 		;;

@@ -1,8 +1,9 @@
 # ramdaxinit-setup.sh NAME:MODE:SIZE[:KEY=VALUE...]...
 #
-# Runs the appliance's ramdaxinit, /bin/ramdaxinit, for a layout that may be too long for the
-# kernel command line: it is appended, as ramdax.ns= parameters, to a copy
-# of /proc/cmdline that is bound over the original while ramdaxinit runs.
+# Runs the appliance's ramdaxinit, /bin/ramdaxinit, for a layout that may
+# be too long for the kernel command line: a copy of /proc/cmdline with the
+# layout in place of its ramdax.ns= parameters is bound over the original
+# while ramdaxinit runs.
 # Not being PID 1, ramdaxinit returns once it has printed its ready line;
 # its output goes to the console (stderr) as it would at boot.
 #
@@ -10,7 +11,14 @@
 # counted in ramdaxinit's /run/ramdax/status.json.
 set -eu
 
-read -r cmdline </proc/cmdline
+read -r words </proc/cmdline
+cmdline=
+for word in $words; do
+	case $word in
+	ramdax.ns=*) ;;
+	*) cmdline="$cmdline $word" ;;
+	esac
+done
 for spec; do
 	cmdline="$cmdline ramdax.ns=$spec"
 done
