@@ -10,23 +10,6 @@ import (
 	"github.com/ramdax/appliance/vmtest/bench"
 )
 
-// daxResult is one line of vmtest/guest/daxbench's output.
-type daxResult struct {
-	Target        string  `json:"target"`
-	MiB           int     `json:"mib"`
-	Passes        int     `json:"passes"`
-	WriteMBs      float64 `json:"write_mbs"`
-	ReadMBs       float64 `json:"read_mbs"`
-	FirstWriteMBs float64 `json:"first_write_mbs"`
-	// Medians of per-pass ratios to the anonymous mapping (see daxbench).
-	WriteRatio      float64 `json:"write_ratio"`
-	ReadRatio       float64 `json:"read_ratio"`
-	FirstWriteRatio float64 `json:"first_write_ratio"`
-	PageKiB         int     `json:"page_kib"`
-	HugeKiB         int     `json:"huge_kib"`
-	Aliased         bool    `json:"aliased"`
-}
-
 // benchDAX boots the built-in kernel with the default layout set up by
 // ramdaxinit, runs daxbench in the guest and records its bandwidths and
 // their ratios to the anonymous mapping's. QEMU allocates all guest RAM
@@ -34,7 +17,7 @@ type daxResult struct {
 // never used, which the carveout's pages all are, costs a page fault in
 // the host, and the first-write numbers would time QEMU's host, not the
 // guest's fault path.
-func benchDAX(b *testing.B, passes int) []daxResult {
+func benchDAX(b *testing.B, passes int) []bench.DAXResult {
 	opts := []Option{WithKernel(BuiltinKernel(b)), WithInitramfs(imageFor(b, imgScaleBuiltin).CPIO), WithMemory("2G"),
 		WithQEMUArgs("-mem-prealloc"),
 		WithCmdline(append(strings.Fields(image.DefaultLayout), "bench.tool=ramdaxinit", "bench.then=/bin/daxbench",
@@ -62,10 +45,10 @@ func benchDAX(b *testing.B, passes int) []daxResult {
 
 // daxResults reads daxbench's lines from the console: anonymous first,
 // then anonymous-4k, devdax and fsdax.
-func daxResults(clock *consoleClock) ([]daxResult, error) {
+func daxResults(clock *consoleClock) ([]bench.DAXResult, error) {
 	clock.mu.Lock()
 	defer clock.mu.Unlock()
-	var rs []daxResult
+	var rs []bench.DAXResult
 	done := false
 	for _, l := range clock.lines {
 		text, ok := strings.CutPrefix(l.Text, "daxbench: ")
@@ -74,7 +57,7 @@ func daxResults(clock *consoleClock) ([]daxResult, error) {
 		case text == "done":
 			done = true
 		case strings.HasPrefix(text, "{"):
-			var r daxResult
+			var r bench.DAXResult
 			if err := json.Unmarshal([]byte(text), &r); err != nil {
 				return nil, fmt.Errorf("%q: %w", l.Text, err)
 			}

@@ -92,3 +92,32 @@ func Read(path string) ([]Row, error) {
 	}
 	return rows, nil
 }
+
+// DAXResult is one line of vmtest/guest/daxbench's output: one target's
+// bandwidth, as the guest prints it and the host reads it.
+type DAXResult struct {
+	Target string `json:"target"`
+	Path   string `json:"path,omitempty"`
+	MiB    int    `json:"mib"`
+	Passes int    `json:"passes"`
+	// Median bandwidths over the passes, and that of the first pass,
+	// which also faults the target's pages in, in MB/s (10^6 bytes).
+	WriteMBs      float64 `json:"write_mbs"`
+	ReadMBs       float64 `json:"read_mbs"`
+	FirstWriteMBs float64 `json:"first_write_mbs"`
+	// Medians of the per-pass ratios to the anonymous mapping, and the
+	// first pass's ratio.
+	WriteRatio      float64 `json:"write_ratio"`
+	ReadRatio       float64 `json:"read_ratio"`
+	FirstWriteRatio float64 `json:"first_write_ratio"`
+	// From /proc/self/smaps: the mapping's page size (2 MiB for a devdax
+	// device with align=2M, 4 KiB otherwise) and how much of an anonymous
+	// mapping has transparent huge pages. smaps counts no huge pages in
+	// a fsdax file, even where the fault maps them.
+	PageKiB int `json:"page_kib"`
+	HugeKiB int `json:"huge_kib"`
+	// Aliased says the target is an even number of pages from the
+	// source buffer, so that under TCG the two may share slots of QEMU's
+	// direct-mapped TLB (see source): its numbers would be QEMU's.
+	Aliased bool `json:"aliased"`
+}

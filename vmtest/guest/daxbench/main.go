@@ -44,37 +44,10 @@ import (
 	"unsafe"
 
 	"github.com/ramdax/appliance/status"
+	"github.com/ramdax/appliance/vmtest/bench"
 	"github.com/u-root/u-root/pkg/cmdline"
 	"golang.org/x/sys/unix"
 )
-
-// result is what daxbench prints for one target.
-type result struct {
-	Target string `json:"target"`
-	Path   string `json:"path,omitempty"`
-	MiB    int    `json:"mib"`
-	Passes int    `json:"passes"`
-	// Median bandwidths over the passes, and that of the first pass,
-	// which also faults the target's pages in, in MB/s (10^6 bytes).
-	WriteMBs      float64 `json:"write_mbs"`
-	ReadMBs       float64 `json:"read_mbs"`
-	FirstWriteMBs float64 `json:"first_write_mbs"`
-	// Medians of the per-pass ratios to the anonymous mapping, and the
-	// first pass's ratio.
-	WriteRatio      float64 `json:"write_ratio"`
-	ReadRatio       float64 `json:"read_ratio"`
-	FirstWriteRatio float64 `json:"first_write_ratio"`
-	// From /proc/self/smaps: the mapping's page size (2 MiB for a devdax
-	// device with align=2M, 4 KiB otherwise) and how much of an anonymous
-	// mapping has transparent huge pages. smaps counts no huge pages in
-	// a fsdax file, even where the fault maps them.
-	PageKiB int `json:"page_kib"`
-	HugeKiB int `json:"huge_kib"`
-	// Aliased says the target is an even number of pages from the
-	// source buffer, so that under TCG the two may share slots of QEMU's
-	// direct-mapped TLB (see source): its numbers would be QEMU's.
-	Aliased bool `json:"aliased"`
-}
 
 // target is one mapping under test.
 type target struct {
@@ -106,7 +79,7 @@ func run(stdout io.Writer) error {
 		}
 	}
 	for i, t := range targets {
-		r := result{Target: t.name, Path: t.path, MiB: mib, Passes: passes,
+		r := bench.DAXResult{Target: t.name, Path: t.path, MiB: mib, Passes: passes,
 			WriteMBs: mbs(size, median(writes[i])), ReadMBs: mbs(size, median(reads[i])), FirstWriteMBs: mbs(size, first[i]),
 			WriteRatio: medianRatio(writes[0], writes[i]), ReadRatio: medianRatio(reads[0], reads[i]),
 			FirstWriteRatio: first[0].Seconds() / first[i].Seconds()}
