@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -48,6 +49,13 @@ type NamespaceSpec struct {
 	SectorSize uint64
 	// UUID is the namespace's uuid. Default: a random one.
 	UUID string
+	// BeforeClaim, when set, runs for fsdax, devdax and sector modes
+	// with the namespace's raw block device open for writing: after its
+	// label is committed and before a pfn, dax or btt device claims it,
+	// so that what it writes is there from the moment the namespace can
+	// be seen in its mode. It runs again when Complete finishes the
+	// namespace.
+	BeforeClaim func(raw *os.File) error
 }
 
 // claimKind is how fsdax, devdax and sector modes claim a namespace.
@@ -130,7 +138,7 @@ func normalize(spec NamespaceSpec) (NamespaceSpec, error) {
 		return spec, fmt.Errorf("%s namespaces need at least %s, %s asked", spec.Mode, FormatSize(minClaimedSize), FormatSize(spec.Size))
 	}
 	if spec.UUID == "" {
-		spec.UUID = newUUID()
+		spec.UUID = NewUUID()
 	}
 	return spec, nil
 }
@@ -203,16 +211,21 @@ func (s *Sysfs) enable(dev, region string, spec NamespaceSpec) error {
 	return s.enableClaim(dev, region, claim, spec)
 }
 
-// Complete finishes a namespace whose label exists but which has no
-// device: a creation that a power cut or crash interrupted, or a namespace
-// someone disabled.
+// ErrInfoBlock is returned by Complete for a namespace that holds a pfn,
+// dax or btt info block which the kernel did not accept.
+var ErrInfoBlock = errors.New("holds an info block the kernel did not accept")
+
+// Complete finishes, in place, a namespace whose label exists but which
+// has no device because a power cut or crash interrupted its creation:
+// the claim class is in the label, the pfn, dax or btt info block was never
+// written, so the namespace was never reachable through its mode's device
+// and holds no data of its own. Complete configures a seed to claim it and
+// binds it, which writes the info block; nothing else on the media changes.
 //
-// With no info block (the claim class is in the label, the pfn, dax or btt
-// block never got written) the namespace has never been reachable through
-// its mode's device and holds no data of its own: Complete destroys it and
-// creates it again with the same uuid, name and size, since the kernel
-// will not bind a claim to it as it is. With an info block it only tries
-// to enable it, changing nothing on the media.
+// A namespace that holds an info block the kernel did not claim (a bad
+// checksum, or a uuid or parent that does not match) is another matter:
+// claiming it with a fresh uuid would make the kernel write a new info
+// block over it. Complete changes nothing then and returns ErrInfoBlock.
 func (s *Sysfs) Complete(dev string, spec NamespaceSpec) (*Namespace, error) {
 	ns, err := s.Namespace(dev)
 	if err != nil {
@@ -221,25 +234,42 @@ func (s *Sysfs) Complete(dev string, spec NamespaceSpec) (*Namespace, error) {
 	if s.DevicePath(ns) != "" {
 		return ns, nil
 	}
+	// The label's uuid: without a claiming device, a claimed mode's
+	// namespace shows it as RawUUID.
 	spec.UUID, spec.Size, spec.Name, spec.Region = ns.UUID, ns.RawSize, ns.Name, ns.Region
+	if ns.RawUUID != "" {
+		spec.UUID = ns.RawUUID
+	}
 	if spec, err = normalize(spec); err != nil {
 		return nil, err
 	}
-	hasInfo, err := s.HasInfoBlock(dev)
+	if spec.Mode == ModeRaw {
+		return s.completeWith(dev, ns.Region, spec)
+	}
+	kind, err := s.InfoBlock(dev)
 	if err != nil {
 		return nil, fmt.Errorf("complete %s: %w", dev, err)
 	}
-	if hasInfo || spec.Mode == ModeRaw {
-		if err := s.enable(dev, ns.Region, spec); err != nil {
-			return nil, fmt.Errorf("complete %s %s: it holds an info block, so it is left as it is: %w", spec.Mode, dev, err)
+	if kind != "" {
+		return nil, fmt.Errorf("%s %w (a %s info block)", dev, ErrInfoBlock, kind)
+	}
+	s.logf("%s: claimed as %s but no info block: completing it in place", dev, spec.Mode)
+	return s.completeWith(dev, ns.Region, spec)
+}
+
+// completeWith enables a namespace whose label is complete. The kernel
+// may have attached an unclaimed namespace raw at probe; that must go
+// before a seed can claim it.
+func (s *Sysfs) completeWith(dev, region string, spec NamespaceSpec) (*Namespace, error) {
+	if spec.Mode != ModeRaw {
+		if err := s.unbindND(dev); err != nil {
+			return nil, fmt.Errorf("complete %s: %w", dev, err)
 		}
-		return s.verify(dev, spec)
 	}
-	s.logf("%s: claimed as %s but no info block: recreating it", dev, spec.Mode)
-	if err := s.destroy(ns); err != nil {
-		return nil, fmt.Errorf("complete %s: %w", dev, err)
+	if err := s.enable(dev, region, spec); err != nil {
+		return nil, fmt.Errorf("complete %s %s: %w", spec.Mode, dev, err)
 	}
-	return s.CreateNamespace(spec)
+	return s.verify(dev, spec)
 }
 
 // sizeHint explains a failed size write with the region's numbers.
@@ -273,6 +303,11 @@ func (s *Sysfs) enableRaw(dev string) error {
 // enableClaim configures the region's pfn, dax or btt seed to claim the
 // namespace and binds it.
 func (s *Sysfs) enableClaim(dev, region string, claim claimKind, spec NamespaceSpec) error {
+	if spec.BeforeClaim != nil {
+		if err := s.WithRaw(dev, os.O_RDWR|unix.O_EXCL, spec.BeforeClaim); err != nil {
+			return fmt.Errorf("prepare %s before its claim: %w", dev, err)
+		}
+	}
 	// Seeds move after every enable; wait_probe makes the name current.
 	if err := s.WaitProbe(); err != nil {
 		return err
@@ -281,7 +316,7 @@ func (s *Sysfs) enableClaim(dev, region string, claim claimKind, spec NamespaceS
 	if seed == "" {
 		return fmt.Errorf("%s has no %s: is the kernel built with %s support?", region, claim.seedAttr, spec.Mode)
 	}
-	if err := s.writeAttr(seed, "uuid", newUUID()); err != nil {
+	if err := s.writeAttr(seed, "uuid", NewUUID()); err != nil {
 		return err
 	}
 	if err := s.writeClaimParams(seed, spec); err != nil {
@@ -363,8 +398,8 @@ func (s *Sysfs) rollback(dev string) {
 	_ = s.WaitProbe()
 }
 
-// newUUID returns a random (version 4) uuid.
-func newUUID() string {
+// NewUUID returns a random (version 4) uuid.
+func NewUUID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])  // crypto/rand.Read never fails on Linux
 	b[6] = b[6]&0x0f | 0x40 // version 4

@@ -69,13 +69,8 @@ func (s *Sysfs) DestroyNamespace(id string, force bool) error {
 // destroy follows ndctl's namespace_destroy: release the claim, disable the
 // namespace, zero its info block, free its space.
 func (s *Sysfs) destroy(ns *Namespace) error {
-	if ns.Holder != "" {
-		if err := s.unbindND(ns.Holder); err != nil {
-			return err
-		}
-		if err := s.writeAttr(ns.Holder, "namespace", ""); err != nil {
-			return err
-		}
+	if err := s.ReleaseClaim(ns); err != nil {
+		return err
 	}
 	if err := s.unbindND(ns.Dev); err != nil {
 		return err
@@ -98,10 +93,22 @@ func (s *Sysfs) destroy(ns *Namespace) error {
 	return s.WaitProbe()
 }
 
+// ReleaseClaim disables the pfn, dax or btt device that claims ns and
+// lets go of the namespace. The label and the info block stay as they are.
+func (s *Sysfs) ReleaseClaim(ns *Namespace) error {
+	if ns.Holder == "" {
+		return nil
+	}
+	if err := s.unbindND(ns.Holder); err != nil {
+		return err
+	}
+	return s.writeAttr(ns.Holder, "namespace", "")
+}
+
 // zeroInfoBlock zeroes the first 8 KiB of the namespace, whatever info
 // block it holds.
 func (s *Sysfs) zeroInfoBlock(dev string) error {
-	return s.withRaw(dev, os.O_WRONLY|unix.O_EXCL, func(f *os.File) error {
+	return s.WithRaw(dev, os.O_WRONLY|unix.O_EXCL, func(f *os.File) error {
 		if _, err := f.WriteAt(make([]byte, infoBlockSpan), 0); err != nil {
 			return fmt.Errorf("zero info block of %s through %s: %w", dev, f.Name(), err)
 		}
@@ -114,31 +121,39 @@ func (s *Sysfs) zeroInfoBlock(dev string) error {
 }
 
 // infoBlockSigs are the signatures of the pfn, dax and btt info blocks,
-// which all start 4 KiB into the namespace.
-var infoBlockSigs = [][]byte{[]byte("NVDIMM_PFN_INFO\x00"), []byte("NVDIMM_DAX_INFO\x00"), []byte("BTT_ARENA_INFO\x00")}
+// which all start 4 KiB into the namespace, by kind.
+var infoBlockSigs = map[string][]byte{
+	"pfn": []byte("NVDIMM_PFN_INFO\x00"),
+	"dax": []byte("NVDIMM_DAX_INFO\x00"),
+	"btt": []byte("BTT_ARENA_INFO\x00"),
+}
 
-// HasInfoBlock reports whether the namespace holds a pfn, dax or btt info
-// block, reading it through a raw (force_raw) block device. A claimed
-// namespace without one has never been reachable through its mode's
-// device, so it holds no data of its own.
-func (s *Sysfs) HasInfoBlock(dev string) (bool, error) {
-	var found bool
-	err := s.withRaw(dev, os.O_RDONLY, func(f *os.File) error {
+// InfoBlock says which info block the namespace holds, "pfn", "dax",
+// "btt" or "" for none, reading it through a raw (force_raw) block device.
+// The namespace must not be claimed. A claimed namespace without one has
+// never been reachable through its mode's device, so it holds no data of
+// its own.
+func (s *Sysfs) InfoBlock(dev string) (string, error) {
+	var kind string
+	err := s.WithRaw(dev, os.O_RDONLY, func(f *os.File) error {
 		block := make([]byte, 64)
 		if _, err := f.ReadAt(block, 4<<10); err != nil {
 			return fmt.Errorf("read info block of %s through %s: %w", dev, f.Name(), err)
 		}
-		for _, sig := range infoBlockSigs {
-			found = found || bytes.HasPrefix(block, sig)
+		for k, sig := range infoBlockSigs {
+			if bytes.HasPrefix(block, sig) {
+				kind = k
+			}
 		}
 		return nil
 	})
-	return found, err
+	return kind, err
 }
 
-// withRaw enables the namespace as raw, whatever claims it, opens its
-// block device with flag and calls fn, then disables it again.
-func (s *Sysfs) withRaw(dev string, flag int, fn func(*os.File) error) error {
+// WithRaw enables an unclaimed namespace as raw, whatever its label's
+// claim class, opens its block device with flag and calls fn, then
+// disables it again.
+func (s *Sysfs) WithRaw(dev string, flag int, fn func(*os.File) error) error {
 	if err := s.writeAttr(dev, "force_raw", "1"); err != nil {
 		return err
 	}

@@ -58,16 +58,19 @@ type Mapping struct {
 // Region is a regionN device: persistent memory that namespaces are carved
 // from. A namespace cannot span regions.
 type Region struct {
-	Dev                string    `json:"dev"`
-	Size               uint64    `json:"size"`
-	Align              uint64    `json:"align"`
-	AvailableSize      uint64    `json:"available_size"`
-	MaxAvailableExtent uint64    `json:"max_available_extent"`
-	Type               string    `json:"type"`
-	IsetID             int64     `json:"iset_id"`
-	Mappings           []Mapping `json:"mappings"`
-	PersistenceDomain  string    `json:"persistence_domain"`
-	State              string    `json:"state"`
+	Dev                string `json:"dev"`
+	Size               uint64 `json:"size"`
+	Align              uint64 `json:"align"`
+	AvailableSize      uint64 `json:"available_size"`
+	MaxAvailableExtent uint64 `json:"max_available_extent"`
+	Type               string `json:"type"`
+	IsetID             int64  `json:"iset_id"`
+	// Resource is the physical address the region starts at (root-only
+	// in sysfs; 0 when unreadable).
+	Resource          uint64    `json:"-"`
+	Mappings          []Mapping `json:"mappings"`
+	PersistenceDomain string    `json:"persistence_domain"`
+	State             string    `json:"state"`
 	// The idle devices that the next namespace, pfn, dax or btt
 	// configuration is written to.
 	NamespaceSeed string `json:"-"`
@@ -211,6 +214,7 @@ func (s *Sysfs) Region(dev string) (*Region, error) {
 		MaxAvailableExtent: s.uintOr(dev, "max_available_extent"),
 		Type:               "pmem",
 		IsetID:             int64(s.uintOr(dev, "set_cookie")),
+		Resource:           s.uintOr(dev, "resource"),
 		PersistenceDomain:  s.attrOr(dev, "persistence_domain"),
 		State:              s.stateOf(dev),
 		NamespaceSeed:      s.attrOr(dev, "namespace_seed"),
@@ -251,43 +255,78 @@ func (s *Sysfs) mappings(region string) ([]Mapping, error) {
 	return maps, nil
 }
 
-// Namespaces returns the namespaces that have space allocated.
+// Namespaces returns the namespaces that have space allocated. It fails
+// when any of them cannot be read; ScanNamespaces returns the rest too.
 func (s *Sysfs) Namespaces() ([]Namespace, error) {
-	names, err := s.ndDevices("namespace")
+	nss, bad, err := s.ScanNamespaces()
 	if err != nil {
 		return nil, err
 	}
-	nss := []Namespace{}
+	if len(bad) > 0 {
+		return nil, bad[0]
+	}
+	return nss, nil
+}
+
+// ReadError is a namespace whose label attributes could not be read: its
+// name, and so whether the command line declares it, is unknown.
+type ReadError struct {
+	Dev, Region string
+	Err         error
+}
+
+func (e *ReadError) Error() string { return fmt.Sprintf("read namespace %s: %v", e.Dev, e.Err) }
+
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// ScanNamespaces returns the namespaces that have space allocated, and
+// apart from them those that could not be read. err is for the listing
+// itself.
+func (s *Sysfs) ScanNamespaces() (nss []Namespace, bad []*ReadError, err error) {
+	names, err := s.ndDevices("namespace")
+	if err != nil {
+		return nil, nil, err
+	}
+	nss = []Namespace{}
 	for _, n := range names {
 		ns, err := s.Namespace(n)
 		if err != nil {
-			return nil, err
+			bad = append(bad, &ReadError{Dev: n, Region: regionOf(n), Err: err})
+			continue
 		}
 		if ns.RawSize > 0 {
 			nss = append(nss, *ns)
 		}
 	}
-	return nss, nil
+	return nss, bad, nil
 }
 
-// Namespace reads one namespace, by device name ("namespace0.1").
+// Namespace reads one namespace, by device name ("namespace0.1"). The
+// attributes that identify it and its claim must be readable: read as
+// empty, a named namespace would look unnamed or unclaimed.
 func (s *Sysfs) Namespace(dev string) (*Namespace, error) {
 	size, err := s.uintAttr(dev, "size")
 	if err != nil {
 		return nil, fmt.Errorf("read namespace %s: %w", dev, err)
+	}
+	var required [4]string
+	for i, attr := range []string{"uuid", "alt_name", "holder", "holder_class"} {
+		if required[i], err = s.readAttr(dev, attr); err != nil {
+			return nil, fmt.Errorf("read namespace %s: %w", dev, err)
+		}
 	}
 	ns := &Namespace{
 		Dev:     dev,
 		Region:  regionOf(dev),
 		Size:    size,
 		RawSize: size,
-		UUID:    s.attrOr(dev, "uuid"),
-		Name:    s.attrOr(dev, "alt_name"),
-		Holder:  s.attrOr(dev, "holder"),
+		UUID:    required[0],
+		Name:    required[1],
+		Holder:  required[2],
 		// Root-only in sysfs, and absent for an idle seed.
 		Resource: s.uintOr(dev, "resource"),
 	}
-	ns.Mode = modeOf(ns.Holder, s.attrOr(dev, "holder_class"))
+	ns.Mode = modeOf(ns.Holder, required[3])
 	ns.State = s.stateOf(dev)
 	switch ns.Mode {
 	case ModeRaw:

@@ -24,7 +24,7 @@ func TestListParsesRamdaxTree(t *testing.T) {
 	}
 	wantRegion := Region{
 		Dev: "region0", Size: 553648128, Align: 16 << 20, AvailableSize: 112 << 20,
-		MaxAvailableExtent: 112 << 20, Type: "pmem", IsetID: int64(-3819405496851448081),
+		MaxAvailableExtent: 112 << 20, Type: "pmem", IsetID: int64(-3819405496851448081), Resource: 1 << 30,
 		Mappings:          []Mapping{{DIMM: "nmem0", Offset: 0, Length: 553517056, Position: 0}},
 		PersistenceDomain: "unknown", State: StateEnabled,
 		NamespaceSeed: "namespace0.4", PfnSeed: "pfn0.1", DaxSeed: "dax0.1", BttSeed: "btt0.1",

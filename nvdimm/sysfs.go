@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // AttrWriter writes one sysfs attribute. It is the seam for tests: the
@@ -184,6 +185,10 @@ func (s *Sysfs) unbindND(dev string) error {
 	return nil
 }
 
+// ProbeTimeout bounds WaitProbe: a probe that hangs in the kernel must not
+// hang early boot with it.
+var ProbeTimeout = 30 * time.Second
+
 // WaitProbe waits until every nvdimm bus has finished probing its devices,
 // by reading each ndbusN/wait_probe. Seeds named before that may not exist
 // yet.
@@ -193,11 +198,27 @@ func (s *Sysfs) WaitProbe() error {
 		return err
 	}
 	for _, b := range buses {
-		if _, err := s.readAttr(b, "wait_probe"); err != nil {
+		if err := withTimeout(ProbeTimeout, func() error {
+			_, err := s.readAttr(b, "wait_probe")
+			return err
+		}); err != nil {
 			return fmt.Errorf("wait for %s to probe: %w", b, err)
 		}
 	}
 	return nil
+}
+
+// withTimeout runs fn and gives up waiting for it after d. A read of
+// sysfs cannot be interrupted, so fn may go on in the background.
+func withTimeout(d time.Duration, fn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		return fmt.Errorf("no answer within %v; see dmesg", d)
+	}
 }
 
 // ndDevices lists the nd bus devices whose names start with prefix, in

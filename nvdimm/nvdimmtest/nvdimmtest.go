@@ -110,7 +110,7 @@ func Ramdax(t testing.TB) *Tree {
 	tr.Bind("bus/nd/devices/nmem0", "nvdimm")
 	tr.ND("region0", "size", "553648128", "align", "0x1000000",
 		"available_size", "117440512", "max_available_extent", "117440512",
-		"set_cookie", "0xcafebeefcafebeef", "mappings", "1",
+		"set_cookie", "0xcafebeefcafebeef", "mappings", "1", "resource", "0x40000000",
 		"mapping0", "nmem0,0,553517056,0", "namespace_seed", "namespace0.4",
 		"pfn_seed", "pfn0.1", "dax_seed", "dax0.1", "btt_seed", "btt0.1",
 		"init_namespaces", "4/5")
@@ -211,4 +211,33 @@ func (w *Writer) WriteAttr(path, value string) error {
 		w.OnWrite(rel, value)
 	}
 	return nil
+}
+
+// Kernel returns a Writer over tr that scripts the kernel reactions that
+// creating, completing and destroying namespaces depend on: a seed that
+// names a namespace claims it; a bind links the driver and gives the device
+// a block device "pmem-DEV", with a node in dev of 64 KiB of zeros unless
+// the node exists; an unbind removes the link.
+func (tr *Tree) Kernel(dev string) *Writer {
+	w := &Writer{Root: tr.Root}
+	w.OnWrite = func(rel, value string) {
+		nd := "bus/nd/devices/" + value
+		switch {
+		case strings.HasSuffix(rel, "/namespace") && value != "":
+			tr.ND(value, "holder", filepath.Base(filepath.Dir(rel)))
+		case strings.HasPrefix(rel, "bus/nd/drivers/") && strings.HasSuffix(rel, "/bind"):
+			tr.Bind(nd, filepath.Base(filepath.Dir(rel)))
+			tr.Dir(nd + "/block/pmem-" + value)
+			node := filepath.Join(dev, "pmem-"+value)
+			if _, err := os.Stat(node); err != nil {
+				if err := os.WriteFile(node, make([]byte, 64<<10), 0o600); err != nil {
+					tr.t.Fatal(err)
+				}
+			}
+		case strings.HasSuffix(rel, "/unbind"):
+			tr.Unbind(nd)
+			_ = os.RemoveAll(filepath.Join(tr.Root, nd, "block"))
+		}
+	}
+	return w
 }
