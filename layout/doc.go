@@ -3,9 +3,9 @@
 //
 // The kernel carves RAM out with memmap=; ramdax turns each carveout into a
 // region; the ramdax.* parameters say which namespaces to make in them and
-// what to do afterwards. Parse reads a whole command line, Format writes a
-// Layout back, and Plan turns "rest" into sizes once the free space of each
-// region is known.
+// what to do afterwards. Parse reads a whole command line and Format writes a
+// Layout back; at boot, package reconcile turns "rest" into sizes once the
+// free space of each region is known.
 //
 // # Parameters
 //
@@ -84,7 +84,7 @@
 // so a careful caller makes no new namespaces while Parse reports errors. Unknown ramdax.* parameters
 // are errors, as they are most likely typos. When the line has carveouts,
 // Parse also checks that each namespace's region exists and that the fixed
-// sizes fit; Plan repeats that at boot against the real free space.
+// sizes fit; reconcile.Plan repeats that at boot against the real free space.
 // Layout.Hints suggests carveout sizes that waste nothing.
 //
 // The line is split as the kernel splits it (lib/cmdline.c, next_arg):

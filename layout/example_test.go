@@ -20,17 +20,3 @@ func ExampleParse() {
 	// hint: memmap=512M!4G wastes 15.9 MiB to alignment: memmap=508032K!4G gives the same 496M, memmap=524416K!4G gives 512M
 	// memmap=512M!4G ramdax.ns=db:fsdax:256M:fs=ext4 ramdax.ns=logs:devdax:rest
 }
-
-func ExamplePlan() {
-	l, _ := layout.Parse(`ramdax.ns=db:fsdax:256M:fs=ext4 ramdax.ns=logs:devdax:rest ramdax.ns=far:raw:1G:region=1`)
-	// At boot, the free space comes from /sys/bus/nd/devices/regionN/available_size.
-	planned, err := layout.Plan(l.Namespaces, map[int]uint64{0: 496 << 20})
-	for _, ns := range planned {
-		fmt.Printf("%s gets %s\n", ns.Name, layout.FormatSize(ns.Size))
-	}
-	fmt.Println(err)
-	// Output:
-	// db gets 256M
-	// logs gets 240M
-	// ramdax.ns="far:raw:1G:region=1": region1 does not exist (1 region: region0); use region=0, or add a memmap=SIZE!START
-}

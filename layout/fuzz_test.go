@@ -49,6 +49,6 @@ func exercise(l *Layout) {
 	for i, c := range l.Carveouts {
 		available[i] = c.Usable()
 	}
-	_, _ = Plan(l.Namespaces, available)
+	_, _ = plan(l.Namespaces, available)
 	_, _ = Parse(Format(l))
 }

@@ -36,6 +36,10 @@ type Layout struct {
 	// whether it names one of ours.
 	Root  string
 	Debug bool
+	// Rejected maps the name of each ramdax.ns that was left out of
+	// Namespaces, for a problem, to that problem: the namespace is still
+	// declared, and one of that name on the labels is not unmanaged.
+	Rejected map[string]string
 }
 
 // RootNamespace returns NAME when root=ramdax:NAME.
@@ -72,7 +76,7 @@ const rootPrefix = "ramdax:"
 // it and reported in the error, which is an Errors with one *ParamError
 // per problem, so that early boot can still bring up what is valid.
 func Parse(cmdline string) (*Layout, error) {
-	p := &parser{l: &Layout{Then: ThenShell}, names: map[string]bool{}, rejected: map[string]bool{}, restRegion: map[int]bool{}}
+	p := &parser{l: &Layout{Then: ThenShell}, names: map[string]bool{}, restRegion: map[int]bool{}}
 	for _, a := range splitArgs(cmdline) {
 		p.arg(a)
 	}
@@ -84,12 +88,19 @@ type parser struct {
 	l          *Layout
 	errs       Errors
 	names      map[string]bool // namespace names seen
-	rejected   map[string]bool // names of ramdax.ns with a problem, for follow-up messages
 	restRegion map[int]bool    // regions that have a rest namespace
 }
 
 func (p *parser) fail(a arg, reason, hint string) {
 	p.errs = append(p.errs, &ParamError{Param: a.param, Value: a.value, Reason: reason, Hint: hint})
+}
+
+// reject records that the ramdax.ns named name was left out, and why.
+func (p *parser) reject(name, reason string) {
+	if p.l.Rejected == nil {
+		p.l.Rejected = map[string]string{}
+	}
+	p.l.Rejected[name] = reason
 }
 
 // ramdaxParams handles each ramdax.* parameter.
@@ -127,7 +138,7 @@ func (p *parser) namespace(a arg) {
 	case reason != "":
 		p.fail(a, reason, hint)
 		if ns.Name != "" && !p.names[ns.Name] {
-			p.rejected[ns.Name] = true
+			p.reject(ns.Name, reason)
 		}
 	case p.names[ns.Name]:
 		p.fail(a, fmt.Sprintf("NAME %q is already taken by an earlier ramdax.ns", ns.Name), "give each namespace its own name")
@@ -217,7 +228,7 @@ func (p *parser) checkFit() {
 	for i, ns := range p.l.Namespaces {
 		if errs[i] != nil {
 			p.errs = append(p.errs, errs[i])
-			p.rejected[ns.Name] = true
+			p.reject(ns.Name, errs[i].Reason)
 			continue
 		}
 		kept = append(kept, ns)
@@ -247,7 +258,7 @@ func (p *parser) checkReset() {
 // undeclared explains why name is not a namespace of the layout, and
 // suggests a declared name that differs only in case.
 func (p *parser) undeclared(name string) (reason, hint string) {
-	if p.rejected[name] {
+	if _, ok := p.l.Rejected[name]; ok {
 		return fmt.Sprintf("the ramdax.ns for %q has a problem (see above)", name), "fix that ramdax.ns"
 	}
 	for _, ns := range p.l.Namespaces {

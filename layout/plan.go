@@ -6,18 +6,16 @@ import (
 	"strings"
 )
 
-// Plan gives each namespace a concrete size. available maps a region
-// number to the bytes free in it: at boot, the region's available_size
-// from sysfs, with namespaces passed only when they are still to be made.
-// Namespaces of fixed size are placed first, in order; then each rest
-// namespace gets what its region has left, rounded down to the region
-// align and to its own align=.
+// plan gives each namespace a concrete size against available, a region
+// number's free bytes: the arithmetic behind the parser's check of a line
+// against its own carveouts. Namespaces of fixed size are placed first,
+// in order; then each rest namespace gets what its region has left,
+// rounded down to the region align and to its own align=. At boot,
+// reconcile.Plan places namespaces on the regions' real free extents.
 //
-// Plan returns the namespaces that fit, with Size set, and an Errors for
-// those that reference a missing region or do not fit. It only does
-// arithmetic: the kernel may still refuse a size when free space is
-// fragmented, so callers should check max_available_extent as well.
-func Plan(namespaces []Namespace, available map[int]uint64) ([]Namespace, error) {
+// plan returns the namespaces that fit, with Size set, and an Errors for
+// those that reference a missing region or do not fit.
+func plan(namespaces []Namespace, available map[int]uint64) ([]Namespace, error) {
 	sizes, errs := fit(namespaces, available)
 	var planned []Namespace
 	var problems Errors

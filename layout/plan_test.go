@@ -66,7 +66,7 @@ func TestPlan(t *testing.T) {
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			planned, err := Plan(tt.namespaces, tt.available)
+			planned, err := plan(tt.namespaces, tt.available)
 			gotErr := ""
 			if err != nil {
 				gotErr = err.Error()
@@ -88,7 +88,7 @@ func TestPlan(t *testing.T) {
 // Plan keeps the order of the line and leaves its input alone.
 func TestPlanKeepsOrderAndInput(t *testing.T) {
 	in := []Namespace{{Name: "a", Mode: Raw, Rest: true}, {Name: "b", Mode: Raw, Size: 16 * MiB}}
-	planned, err := Plan(in, map[int]uint64{0: 64 * MiB})
+	planned, err := plan(in, map[int]uint64{0: 64 * MiB})
 	if err != nil {
 		t.Fatal(err)
 	}
