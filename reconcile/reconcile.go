@@ -1,5 +1,6 @@
 // Package reconcile decides, namespace by namespace, how the layout asked
-// for on the kernel command line meets what the labels already hold.
+// for on the kernel command line meets what the labels already hold, and
+// how large each namespace to be made will be.
 //
 // Namespaces are matched by name, the alt_name stored in their label. The
 // rules keep data safe:
@@ -9,14 +10,15 @@
 //   - one present as asked but without a device (its creation was cut
 //     short) is completed;
 //   - one present under the same name with other parameters is a conflict,
-//     reported and left alone;
+//     reported and left alone, and so is one whose ramdax.ns was rejected;
 //   - one on the labels that the command line does not mention is
 //     unmanaged, and left alone;
 //   - only ramdax.reset=NAME (or all) destroys and recreates a namespace
-//     the command line declares.
+//     the command line declares, and only when the new one fits: a reset
+//     that cannot be made again destroys nothing.
 //
 // Plan is pure: it reads no sysfs and changes nothing, so every rule is a
-// unit test. ramdaxinit carries the plan out.
+// unit test. Package apply carries the plan out.
 package reconcile
 
 import (
@@ -39,9 +41,15 @@ const (
 	Recreate  Action = "recreate"
 	Unmanaged Action = "unmanaged"
 	// Complete: present as asked but without a device, because a power
-	// cut or crash interrupted its creation. Finishing it loses nothing:
-	// without a device it never held data.
+	// cut or crash interrupted its creation.
 	Complete Action = "complete"
+	// Fail: asked for, but it cannot be set up (it does not fit, its
+	// region is absent), or on the labels but unreadable. Nothing is
+	// changed for it.
+	Fail Action = "fail"
+	// Skip: asked for, but not applied at this boot (command-line
+	// errors, or an unreadable namespace that may be this one).
+	Skip Action = "skip"
 )
 
 // Step is the decision for one namespace.
@@ -52,31 +60,92 @@ type Step struct {
 	Want *layout.Namespace
 	// Have is the namespace as found; nil for Create.
 	Have *nvdimm.Namespace
-	// Why says what differs, for Conflict and Recreate.
+	// Why says what differs, for Conflict and Recreate, and what went
+	// wrong, for Fail and Skip.
 	Why string
+	// Region and Size are where and how large a Create or Recreate makes
+	// the namespace: "rest" resolved, the region align applied.
+	Region string
+	Size   uint64
 }
 
-// Plan matches want against have, the namespaces on the labels. regions
-// are the kernel's regions sorted so that regions[N] is layout region N.
-// Steps come in command-line order, then the unmanaged namespaces.
-func Plan(want *layout.Layout, have []nvdimm.Namespace, regions []string) []Step {
+// Input is everything a plan is made from, as read at boot.
+type Input struct {
+	Layout *layout.Layout
+	// Have are the namespaces on the labels, Unreadable those whose
+	// label attributes could not be read.
+	Have       []nvdimm.Namespace
+	Unreadable []*nvdimm.ReadError
+	// Regions are the kernel's regions, sorted so that Regions[N] is
+	// layout region N.
+	Regions []nvdimm.Region
+	// CmdlineErrors says the command line had errors: a rejected
+	// parameter could have changed what "rest" or a reset means, so
+	// those wait for a corrected boot.
+	CmdlineErrors bool
+}
+
+// Plan matches the layout against the labels and sizes what is to be
+// made. Steps come in command-line order, then the namespaces on the
+// labels that the command line does not declare, then the unreadable
+// ones.
+func Plan(in Input) []Step {
+	regions := regionNames(in.Regions)
 	byName := map[string][]*nvdimm.Namespace{}
-	for i := range have {
-		byName[have[i].Name] = append(byName[have[i].Name], &have[i])
+	for i := range in.Have {
+		byName[in.Have[i].Name] = append(byName[in.Have[i].Name], &in.Have[i])
 	}
 	var steps []Step
 	declared := map[string]bool{}
-	for i := range want.Namespaces {
-		w := &want.Namespaces[i]
+	for i := range in.Layout.Namespaces {
+		w := &in.Layout.Namespaces[i]
 		declared[w.Name] = true
-		steps = append(steps, decide(want, w, byName[w.Name], regions))
+		steps = append(steps, decide(in.Layout, w, byName[w.Name], regions))
 	}
-	for i := range have {
-		if h := &have[i]; !declared[h.Name] {
-			steps = append(steps, Step{Action: Unmanaged, Name: h.Name, Have: h})
+	for i := range in.Have {
+		if h := &in.Have[i]; !declared[h.Name] {
+			steps = append(steps, undeclared(in.Layout, h))
 		}
 	}
+	for _, bad := range in.Unreadable {
+		steps = append(steps, Step{Action: Fail, Name: bad.Dev, Have: &nvdimm.Namespace{Dev: bad.Dev, Region: bad.Region},
+			Why: fmt.Sprintf("%v; left alone, and nothing is created in %s, since this may be a namespace the command line declares", bad, bad.Region)})
+	}
+	hold(steps, in)
+	size(steps, in.Regions, in.Have)
 	return steps
+}
+
+// undeclared handles a namespace on the labels that no ramdax.ns declares.
+func undeclared(l *layout.Layout, h *nvdimm.Namespace) Step {
+	if reason, ok := l.Rejected[h.Name]; ok {
+		return Step{Action: Conflict, Name: h.Name, Have: h,
+			Why: fmt.Sprintf("its ramdax.ns was rejected (%s); data left alone: fix that ramdax.ns", reason)}
+	}
+	return Step{Action: Unmanaged, Name: h.Name, Have: h}
+}
+
+// hold turns into Skip what must wait: resets and rest namespaces while
+// the command line has errors, and every create in a region with an
+// unreadable namespace, which could be the one asked for.
+func hold(steps []Step, in Input) {
+	unreadable := map[string]string{}
+	for _, bad := range in.Unreadable {
+		unreadable[bad.Region] = bad.Dev
+	}
+	for i := range steps {
+		s := &steps[i]
+		if s.Action != Create && s.Action != Recreate {
+			continue
+		}
+		region := regionName(s.Want.Region, regionNames(in.Regions))
+		switch dev, bad := unreadable[region]; {
+		case bad:
+			s.Action, s.Why = Skip, fmt.Sprintf("%s in %s cannot be read and may be this namespace: not created, so that no second one is made", dev, region)
+		case in.CmdlineErrors && (s.Action == Recreate || s.Want.Rest):
+			s.Action, s.Why = Skip, "not applied while the command line has errors"
+		}
+	}
 }
 
 // decide handles one declared namespace and the namespaces found under its
@@ -154,6 +223,14 @@ func NvdimmMode(m layout.Mode) nvdimm.Mode {
 		return nvdimm.ModeDevdax
 	}
 	return nvdimm.Mode(m)
+}
+
+func regionNames(regions []nvdimm.Region) []string {
+	names := make([]string, len(regions))
+	for i, r := range regions {
+		names[i] = r.Dev
+	}
+	return names
 }
 
 func regionName(n int, regions []string) string {

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -8,7 +9,11 @@ import (
 	"github.com/ramdax/appliance/nvdimm"
 )
 
-var regions = []string{"region0", "region1"}
+// regions are those of memmap=1040M!1G memmap=528M!3G.
+var regions = []nvdimm.Region{
+	{Dev: "region0", Resource: 1 << 30, Size: 1024 << 20, Align: 16 << 20, MaxAvailableExtent: 1024 << 20},
+	{Dev: "region1", Resource: 3 << 30, Size: 512 << 20, Align: 16 << 20, MaxAvailableExtent: 512 << 20},
+}
 
 func parse(t *testing.T, cmdline string) *layout.Layout {
 	t.Helper()
@@ -20,7 +25,7 @@ func parse(t *testing.T, cmdline string) *layout.Layout {
 }
 
 func fsdax(name string, size uint64) nvdimm.Namespace {
-	return nvdimm.Namespace{Dev: "namespace0.0", Name: name, Mode: nvdimm.ModeFsdax, RawSize: size, Region: "region0", Align: 2 << 20, Map: "dev", BlockDev: "pmem0"}
+	return nvdimm.Namespace{Dev: "namespace0.0", Name: name, Mode: nvdimm.ModeFsdax, RawSize: size, Region: "region0", Resource: 1 << 30, Align: 2 << 20, Map: "dev", BlockDev: "pmem0"}
 }
 
 // unfinished is a namespace whose creation a power cut interrupted: the
@@ -55,10 +60,10 @@ func TestPlan(t *testing.T) {
 		{"duplicate names conflict even with reset", "ramdax.ns=db:fsdax:512M ramdax.reset=db", []nvdimm.Namespace{fsdax("db", 512<<20), fsdax("db", 512<<20)}, []Action{Conflict}, "2 namespaces carry this name"},
 		{"unfinished is completed", "ramdax.ns=db:fsdax:512M", []nvdimm.Namespace{unfinished(fsdax("db", 512<<20))}, []Action{Complete}, "cut short"},
 		{"unfinished of other size conflicts", "ramdax.ns=db:fsdax:256M", []nvdimm.Namespace{unfinished(fsdax("db", 512<<20))}, []Action{Conflict}, "size is 512M"},
-		{"system-ram matches devdax", "ramdax.ns=mem:system-ram:512M", []nvdimm.Namespace{{Name: "mem", Mode: nvdimm.ModeDevdax, RawSize: 512 << 20, Region: "region0", CharDev: "dax0.0"}}, []Action{Keep}, ""},
+		{"system-ram matches devdax", "ramdax.ns=mem:system-ram:512M", []nvdimm.Namespace{{Name: "mem", Mode: nvdimm.ModeDevdax, RawSize: 512 << 20, Region: "region0", Resource: 1 << 30, CharDev: "dax0.0"}}, []Action{Keep}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			steps := Plan(parse(t, carve+tc.cmdline), tc.have, regions)
+			steps := Plan(Input{Layout: parse(t, carve+tc.cmdline), Have: tc.have, Regions: regions})
 			var got []Action
 			for _, s := range steps {
 				got = append(got, s.Action)
@@ -86,4 +91,97 @@ func TestCount(t *testing.T) {
 	if c[Create] != 2 || c[Keep] != 1 || c[Conflict] != 0 {
 		t.Errorf("Count = %v", c)
 	}
+}
+
+// at places a raw namespace at offset off of region0.
+func at(name string, off, size uint64) nvdimm.Namespace {
+	return nvdimm.Namespace{Dev: "namespace0." + name, Name: name, Mode: nvdimm.ModeRaw, RawSize: size,
+		Region: "region0", Resource: 1<<30 + off, BlockDev: "pmem-" + name}
+}
+
+func TestPlanSizes(t *testing.T) {
+	const carve = "memmap=1040M!1G memmap=528M!3G "
+	const M = 1 << 20
+	for _, tc := range []struct {
+		name    string
+		cmdline string
+		have    []nvdimm.Namespace
+		want    string // "name:action:size" for each step, space-separated
+		why     string // substring of the Why of the step that fails
+	}{
+		{"rest takes what fixed sizes leave", "ramdax.ns=a:raw:rest ramdax.ns=b:raw:256M", nil,
+			"a:create:768M b:create:256M", ""},
+		{"rest takes the largest extent, not the sum", "ramdax.ns=new:raw:rest",
+			[]nvdimm.Namespace{at("x", 128*M, 64*M), at("y", 512*M, 64*M)},
+			"new:create:448M x:unmanaged:0 y:unmanaged:0", ""},
+		{"fixed size needs one extent", "ramdax.ns=new:raw:512M",
+			[]nvdimm.Namespace{at("x", 256*M, 64*M), at("y", 768*M, 64*M)},
+			"new:fail:0 x:unmanaged:0 y:unmanaged:0", "needs 512M in region0, whose largest free extent is 448M: 64M short"},
+		{"reset frees its space for its new size", "ramdax.ns=v:raw:512M ramdax.ns=w:raw:rest ramdax.reset=v",
+			[]nvdimm.Namespace{at("v", 0, 256*M), at("w", 512*M, 512*M)},
+			"v:recreate:512M w:keep:0", ""},
+		{"a reset that cannot fit destroys nothing", "ramdax.ns=v:raw:512M ramdax.ns=w:raw:rest ramdax.reset=v",
+			[]nvdimm.Namespace{at("v", 0, 256*M), at("w", 256*M, 768*M)},
+			"v:fail:0 w:keep:0",
+			"ramdax.reset cannot make it again: needs 512M in region0, whose largest free extent is 256M (counting v 256M freed by ramdax.reset): 256M short; nothing was destroyed"},
+		{"a failed reset keeps its space from others", "ramdax.ns=v:raw:512M ramdax.ns=n:raw:128M ramdax.reset=v",
+			[]nvdimm.Namespace{at("v", 0, 256*M), at("w", 256*M, 704*M)},
+			"v:fail:0 n:fail:0 w:unmanaged:0", "whose largest free extent is 256M"},
+		{"freed space merges with its neighbour", "ramdax.ns=v:raw:16M ramdax.ns=n:raw:rest ramdax.reset=v",
+			[]nvdimm.Namespace{at("v", 0, 64*M), at("w", 512*M, 512*M)},
+			"v:recreate:16M n:create:496M w:unmanaged:0", ""},
+		{"second region", "ramdax.ns=a:raw:64M:region=1", nil, "a:create:64M", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			steps := Plan(Input{Layout: parse(t, carve+tc.cmdline), Have: tc.have, Regions: regions})
+			var got []string
+			why := ""
+			for _, s := range steps {
+				got = append(got, fmt.Sprintf("%s:%s:%s", s.Name, s.Action, sizeOf(s.Size)))
+				if s.Action == Fail && why == "" {
+					why = s.Why
+				}
+			}
+			if !strings.Contains(why, tc.why) {
+				t.Errorf("first failure says %q, want it to contain %q", why, tc.why)
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("plan = %s, want %s", strings.Join(got, " "), tc.want)
+			}
+		})
+	}
+}
+
+func sizeOf(n uint64) string {
+	if n == 0 {
+		return "0"
+	}
+	return layout.FormatSize(n)
+}
+
+func TestPlanHolds(t *testing.T) {
+	const carve = "memmap=1040M!1G memmap=528M!3G "
+	t.Run("rejected namespace on the labels is a conflict", func(t *testing.T) {
+		l, _ := layout.Parse(carve + "ramdax.ns=db:fsdax:2G")
+		steps := Plan(Input{Layout: l, Have: []nvdimm.Namespace{fsdax("db", 512<<20)}, Regions: regions})
+		if len(steps) != 1 || steps[0].Action != Conflict || !strings.Contains(steps[0].Why, "needs 2G") {
+			t.Errorf("steps = %+v, want one conflict saying the asked size does not fit", steps)
+		}
+	})
+	t.Run("unreadable namespace holds creates in its region", func(t *testing.T) {
+		bad := &nvdimm.ReadError{Dev: "namespace0.3", Region: "region0", Err: fmt.Errorf("read alt_name: EIO")}
+		steps := Plan(Input{Layout: parse(t, carve+"ramdax.ns=db:fsdax:512M ramdax.ns=other:raw:64M:region=1"),
+			Unreadable: []*nvdimm.ReadError{bad}, Regions: regions})
+		got := fmt.Sprint(steps[0].Action, steps[1].Action, steps[2].Action)
+		if got != "skipcreatefail" || !strings.Contains(steps[0].Why, "namespace0.3") {
+			t.Errorf("actions %s (%q), want skip, create, fail naming namespace0.3", got, steps[0].Why)
+		}
+	})
+	t.Run("command-line errors hold resets and rest", func(t *testing.T) {
+		steps := Plan(Input{Layout: parse(t, carve+"ramdax.ns=db:fsdax:512M ramdax.ns=r:raw:rest ramdax.reset=db"),
+			Have: []nvdimm.Namespace{fsdax("db", 512<<20)}, Regions: regions, CmdlineErrors: true})
+		if steps[0].Action != Skip || steps[1].Action != Skip {
+			t.Errorf("steps = %+v, want both skipped", steps)
+		}
+	})
 }
