@@ -1,0 +1,240 @@
+package apply
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"time"
+
+	"github.com/u-root/u-root/pkg/mount"
+	"github.com/u-root/u-root/pkg/mount/block"
+	"golang.org/x/sys/unix"
+)
+
+// Media is what apply does to the data of namespaces, apart from sysfs:
+// the seam that lets the executor be tested without a kernel. Disk is the
+// real one.
+type Media interface {
+	// Wipe zeroes the start of a new namespace's device, then has the
+	// kernel drop the partitions it scanned from what was there before.
+	Wipe(device string, align uint64) error
+	// Detect names the file system on device, "" when it holds none
+	// that the kernel can mount.
+	Detect(device string) (string, error)
+	// MarkPending writes the format-pending mark for the namespace with
+	// uuid at the end of raw, its raw block device, before a pfn device
+	// claims it: the pfn device ends where it does.
+	MarkPending(raw *os.File, uuid string) error
+	// FormatPending says whether device carries ramdaxinit's mark that a
+	// file system is to be made on it, for the namespace with uuid: the
+	// mark is there from the namespace's creation until its mkfs ends.
+	FormatPending(device, uuid string) (bool, error)
+	// Mkfs makes fs on device, keeping the mark's last 4 KiB out of it,
+	// then removes the mark.
+	Mkfs(fs, device string) error
+	// Mount mounts device on dir with DAX.
+	Mount(device, dir, fs string) error
+}
+
+// MarkSize is the space at the end of an fsdax namespace that holds the
+// format-pending mark; file systems made there leave it out.
+const MarkSize = 4096
+
+// markMagic starts the mark. It is followed by the namespace's uuid, so a
+// mark left by an older namespace at the same place means nothing.
+const markMagic = "RAMDAX FORMAT PENDING\n"
+
+// Mark returns the format-pending mark for the namespace with uuid.
+func Mark(uuid string) []byte {
+	m := make([]byte, MarkSize)
+	copy(m, markMagic+"uuid="+uuid+"\n")
+	return m
+}
+
+// MarkPending writes the mark at the end of f.
+func (Disk) MarkPending(f *os.File, uuid string) error {
+	size, err := deviceSize(f)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(Mark(uuid), int64(size-MarkSize)); err != nil {
+		return fmt.Errorf("write the format-pending mark on %s: %w", f.Name(), err)
+	}
+	return f.Sync()
+}
+
+// Disk is Media on real block and dax devices.
+type Disk struct {
+	// MkfsTimeout bounds each mkfs. Default 2 minutes.
+	MkfsTimeout time.Duration
+}
+
+// wipeLen covers the superblocks of every file system Detect knows, and
+// a partition table.
+const wipeLen = 1 << 20
+
+// zeros is the one buffer every wipe writes from.
+var zeros = make([]byte, wipeLen)
+
+// Wipe zeroes the first MiB of device. A devdax device has no write(2),
+// only mmap, in multiples of its alignment.
+func (Disk) Wipe(device string, align uint64) error {
+	f, err := os.OpenFile(device, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("wipe: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("wipe: %w", err)
+	}
+	if st.Mode()&os.ModeCharDevice != 0 {
+		return wipeDax(f, align)
+	}
+	if _, err := f.WriteAt(zeros, 0); err != nil {
+		return fmt.Errorf("wipe %s: %w", device, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("wipe %s: %w", device, err)
+	}
+	// The kernel scanned the old bytes for partitions when the device
+	// appeared; without a rescan a stale pmemNp1 would stay.
+	if err := rereadPartitions(device); err != nil {
+		return fmt.Errorf("wipe %s: re-read partitions: %w", device, err)
+	}
+	return nil
+}
+
+func rereadPartitions(device string) error {
+	b, err := block.Device(device)
+	if err != nil {
+		return err
+	}
+	return b.ReadPartitionTable()
+}
+
+func wipeDax(f *os.File, align uint64) error {
+	size := max(uint64(wipeLen), align)
+	m, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return fmt.Errorf("wipe %s: mmap %d bytes: %w", f.Name(), size, err)
+	}
+	defer unix.Munmap(m)
+	clear(m[:wipeLen])
+	return nil
+}
+
+// Detect names the file system on device with u-root's superblock
+// magics, "" for none it knows of.
+func (Disk) Detect(device string) (string, error) {
+	if _, err := os.Stat(device); err != nil {
+		return "", err
+	}
+	fs, _, err := mount.FSFromBlock(device)
+	if err != nil {
+		return "", nil
+	}
+	return fs, nil
+}
+
+// xfsInProgress is the offset of sb_inprogress in an xfs superblock:
+// mkfs.xfs sets it first and clears it last.
+const xfsInProgress = 126
+
+// FormatPending reads the mark at the end of device. An xfs superblock
+// that mkfs.xfs never finished counts too, since mkfs.xfs overwrites the
+// end of the device at its start: such a file system holds nothing.
+func (Disk) FormatPending(device, uuid string) (bool, error) {
+	f, err := os.Open(device)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	size, err := deviceSize(f)
+	if err != nil {
+		return false, err
+	}
+	tail := make([]byte, MarkSize)
+	head := make([]byte, 512)
+	if _, err := f.ReadAt(tail, int64(size-MarkSize)); err != nil {
+		return false, fmt.Errorf("read the end of %s: %w", device, err)
+	}
+	if _, err := f.ReadAt(head, 0); err != nil {
+		return false, fmt.Errorf("read the start of %s: %w", device, err)
+	}
+	return bytes.Equal(tail, Mark(uuid)) || bytes.HasPrefix(head, []byte("XFSB")) && head[xfsInProgress] != 0, nil
+}
+
+// mkfsArgs are the mkfs commands per file system; the size in blocks or
+// bytes follows. DAX wants the block size to equal the page size; xfs
+// reflink cannot be combined with DAX on every kernel, so it is off.
+var mkfsArgs = map[string]func(device string, size uint64) []string{
+	"ext4": func(device string, size uint64) []string {
+		return []string{"/sbin/mkfs.ext4", "-q", "-F", "-b", "4096", device, strconv.FormatUint(size/4096, 10)}
+	},
+	"xfs": func(device string, size uint64) []string {
+		return []string{"/sbin/mkfs.xfs", "-q", "-f", "-m", "reflink=0", "-d", "size=" + strconv.FormatUint(size, 10), device}
+	},
+}
+
+// Mkfs makes fs on device, leaving out the mark, then clears the mark.
+func (d Disk) Mkfs(fs, device string) error {
+	args, ok := mkfsArgs[fs]
+	if !ok {
+		return fmt.Errorf("no mkfs for %q", fs)
+	}
+	f, err := os.OpenFile(device, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	size, err := deviceSize(f)
+	if err != nil {
+		return err
+	}
+	timeout := d.MkfsTimeout
+	if timeout == 0 {
+		timeout = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	argv := args(device, size-MarkSize)
+	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%s did not finish within %v", argv[0], timeout)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w: %s", argv[0], err, bytes.TrimSpace(out))
+	}
+	if _, err := f.WriteAt(zeros[:MarkSize], int64(size-MarkSize)); err != nil {
+		return fmt.Errorf("clear the format-pending mark of %s: %w", device, err)
+	}
+	return f.Sync()
+}
+
+// Mount mounts device on dir with DAX.
+func (Disk) Mount(device, dir, fs string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if _, err := mount.Mount(device, dir, fs, "dax", 0); err != nil {
+		return fmt.Errorf("mount %s on %s (%s, dax): %w", device, dir, fs, err)
+	}
+	return nil
+}
+
+// deviceSize is the size of an open block device.
+func deviceSize(f *os.File) (uint64, error) {
+	size, err := unix.IoctlGetUint64(int(f.Fd()), unix.BLKGETSIZE64)
+	if err != nil {
+		return 0, fmt.Errorf("size of %s: %w", f.Name(), err)
+	}
+	if size < MarkSize {
+		return 0, fmt.Errorf("%s is only %d bytes", f.Name(), size)
+	}
+	return size, nil
+}
