@@ -46,9 +46,13 @@ func uroot(names ...string) []string {
 }
 
 // base is what every image has: a static amd64 busybox with a shell.
+// gosh is built with its plain line reader (goshsmall): the full editor
+// asks the terminal for its colours and cursor and waits for answers
+// that a serial console or a BMC's serial-over-LAN never sends, while
+// typed input is lost.
 func base(cmds ...string) []uimage.Modifier {
 	return []uimage.Modifier{
-		uimage.WithEnv(golang.DisableCGO(), golang.WithGOARCH("amd64")),
+		uimage.WithEnv(golang.DisableCGO(), golang.WithGOARCH("amd64"), golang.WithBuildTag("goshsmall")),
 		uimage.WithBusyboxCommands(cmds...),
 		uimage.WithShell("gosh"),
 	}

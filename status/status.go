@@ -89,7 +89,9 @@ func (st *Status) ReadyLine() string {
 	return line + fmt.Sprintf(") in %.3f s", st.Seconds)
 }
 
-// Write writes st to path as indented JSON.
+// Write writes st to path as indented JSON, through a temporary file
+// renamed into place, so that a reader sees the old status or the new one,
+// never half of one.
 func Write(path string, st *Status) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write status: %w", err)
@@ -98,8 +100,23 @@ func Write(path string, st *Status) error {
 	if err != nil {
 		return fmt.Errorf("write status: %w", err)
 	}
-	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".status-*.json")
+	if err != nil {
 		return fmt.Errorf("write status: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after the rename, there is nothing to remove
+	_, err = tmp.Write(append(data, '\n'))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("write status %s: %w", path, err)
 	}
 	return nil
 }

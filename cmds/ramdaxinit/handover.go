@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ramdax/appliance/apply"
 	"github.com/ramdax/appliance/layout"
 	"github.com/ramdax/appliance/nvdimm"
 	"github.com/u-root/u-root/pkg/libinit"
@@ -19,19 +20,62 @@ var shells = []string{"/bin/defaultsh", "/bin/sh", "/bbin/gosh"}
 
 // runShell gives the console to a shell and starts a new one whenever it
 // exits: as PID 1, ramdaxinit must never leave the machine without a
-// console.
+// console. A shell that keeps dying at once is started again after a
+// growing pause, up to a minute, so that its errors stay readable.
 func runShell(l *logger) {
+	var pause shellPause
 	for {
 		cmds := make([]*exec.Cmd, 0, len(shells))
 		for _, sh := range shells {
 			cmds = append(cmds, libinit.Command(sh, libinit.WithTTYControl(true)))
 		}
+		started := time.Now()
 		if libinit.RunCommands(l.Debugf, cmds...) == 0 {
-			l.Printf("no shell found in %v; retrying in 5 s", shells)
-			time.Sleep(5 * time.Second)
+			l.Printf("no shell found in %v", shells)
 		}
 		libinit.WaitOrphans()
-		l.Printf("shell exited; starting a new one")
+		wait := pause.next(time.Since(started))
+		l.Printf("shell exited; starting a new one in %v", wait)
+		time.Sleep(wait)
+	}
+}
+
+// shellPause is the back-off between shells: none after a shell that
+// lived a while, doubling from a second after each one that did not.
+type shellPause struct{ last time.Duration }
+
+const (
+	shortLived   = 5 * time.Second
+	maxPause     = time.Minute
+	initialPause = time.Second
+)
+
+func (p *shellPause) next(lived time.Duration) time.Duration {
+	switch {
+	case lived >= shortLived:
+		p.last = 0
+	case p.last == 0:
+		p.last = initialPause
+	default:
+		p.last = min(2*p.last, maxPause)
+	}
+	return p.last
+}
+
+// drainTimeout bounds the wait for the console to send its last lines: a
+// serial line with flow control held off would otherwise never drain.
+const drainTimeout = 5 * time.Second
+
+// drainConsole lets the console send what it still buffers (tcdrain).
+func drainConsole() {
+	done := make(chan struct{})
+	go func() {
+		unix.IoctlSetInt(int(os.Stdout.Fd()), unix.TCSBRK, 1)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(drainTimeout):
 	}
 }
 
@@ -40,9 +84,8 @@ func runShell(l *logger) {
 func powerOff(l *logger, cmd int) error {
 	l.Printf("syncing, then reboot(%#x)", cmd)
 	unix.Sync()
-	// Let the console send the last lines first (tcdrain): the reboot
-	// drops what the serial port still buffers.
-	unix.IoctlSetInt(int(os.Stdout.Fd()), unix.TCSBRK, 1)
+	// The reboot drops what the serial port still buffers.
+	drainConsole()
 	if err := unix.Reboot(cmd); err != nil {
 		return fmt.Errorf("reboot(%#x): %w", cmd, err)
 	}
@@ -87,7 +130,7 @@ func switchRootTo(l *logger, lay *layout.Layout) error {
 		}
 		device = sys.DevicePath(ns)
 	}
-	fstype, err := fsType(device)
+	fstype, err := apply.Disk{}.Detect(device)
 	if err != nil || fstype == "" {
 		return fmt.Errorf("root %s holds no ext4 or xfs file system (%v)", device, err)
 	}

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/ramdax/appliance/layout"
+	"github.com/ramdax/appliance/status"
 	"github.com/u-root/u-root/pkg/libinit"
 )
 
@@ -55,23 +56,42 @@ func main() {
 	// After CreateRootfs: /dev/kmsg only exists once /dev is mounted.
 	l := newLogger(os.Stdout)
 	then := safeSetup(l)
-	handOver(l, then)
+	safeHandOver(l, then)
+	if os.Getpid() == 1 {
+		runShell(l)
+	}
 }
 
-// safeSetup runs setup and turns a panic into a logged error: whatever
-// happens, the machine reaches the console.
+// safeSetup runs setup and reports, whatever happens: a panic in setup
+// becomes an error in the status, and the ready line and status.json are
+// still written.
 func safeSetup(l *logger) (then *layout.Layout) {
-	defer func() {
-		if r := recover(); r != nil {
-			l.Printf("error: internal: %v; starting the console shell", r)
-			then = &layout.Layout{Then: layout.ThenShell}
-		}
-	}()
 	start := time.Now()
-	lay, st := setup(l)
+	st := &status.Status{}
+	then = &layout.Layout{Then: layout.ThenShell}
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				l.Printf("error: internal: %v", r)
+				st.Fail("internal error: %v", r)
+			}
+		}()
+		then = setup(l, st)
+	}()
 	st.Seconds = time.Since(start).Seconds()
 	report(l, st)
-	return lay
+	return then
+}
+
+// safeHandOver does what ramdax.then= asks, and turns a panic into a
+// logged error: as PID 1, ramdaxinit then gives the console a shell.
+func safeHandOver(l *logger, lay *layout.Layout) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.Printf("error: ramdax.then=%s: internal: %v; starting the console shell instead", lay.Then, r)
+		}
+	}()
+	handOver(l, lay)
 }
 
 // handOver does what ramdax.then= asks. Anything that fails falls back to
@@ -89,10 +109,6 @@ func handOver(l *logger, lay *layout.Layout) {
 	if err != nil {
 		l.Printf("error: ramdax.then=%s: %v; starting the console shell instead", lay.Then, err)
 	}
-	if os.Getpid() != 1 {
-		return
-	}
-	runShell(l)
 }
 
 // printPlan is -dry-run: parse /proc/cmdline and show what would be asked.

@@ -6,32 +6,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/ramdax/appliance/layout"
-	"github.com/ramdax/appliance/nvdimm"
-	"github.com/ramdax/appliance/reconcile"
 	"github.com/ramdax/appliance/status"
 )
-
-// entryFor starts an entry from what is asked, or found when nothing is.
-func entryFor(s reconcile.Step) status.Entry {
-	e := status.Entry{Name: s.Name}
-	if s.Want != nil {
-		e.Mode, e.Size = string(s.Want.Mode), s.Want.Size
-	}
-	if s.Have != nil && s.Want == nil {
-		e.Mode = string(s.Have.Mode)
-	}
-	if s.Have != nil {
-		e.Size, e.Dev, e.UUID = s.Have.Size, s.Have.Dev, s.Have.UUID
-	}
-	return e
-}
-
-// fill records in e what the kernel shows of ns: status.json describes
-// what exists, even for a conflict, whose detail says what was asked.
-func fill(e *status.Entry, sys *nvdimm.Sysfs, ns *nvdimm.Namespace) {
-	e.Dev, e.UUID, e.Size, e.Device = ns.Dev, ns.UUID, ns.Size, sys.DevicePath(ns)
-	e.Mode = ns.Personality()
-}
 
 // report prints the table, the errors and the ready line, and writes
 // status.json.
