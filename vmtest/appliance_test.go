@@ -28,16 +28,22 @@ var twoRegions = []Option{
 // of every namespace after the checks.
 func checkRamdaxinit(t *testing.T, name string, cmdline []string, opts ...Option) map[string]invariant.Print {
 	t.Helper()
-	opts = append(opts, WithCmdline(cmdline...), WithUimage(
-		uimage.WithBusyboxCommands(image.ApplianceCommands...),
-		uimage.WithFiles(image.FilesystemTools...),
-	))
-	console := RunGuestTests(t, name, []string{"github.com/ramdax/appliance/vmtest/guest/appliance"}, opts...)
+	console := runRamdaxinit(t, name, cmdline, opts...)
 	prints, err := invariant.ParsePrints(console)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return prints
+}
+
+// runRamdaxinit is checkRamdaxinit's boot: it returns the console.
+func runRamdaxinit(t *testing.T, name string, cmdline []string, opts ...Option) string {
+	t.Helper()
+	opts = append(opts, WithCmdline(cmdline...), WithUimage(
+		uimage.WithBusyboxCommands(image.ApplianceCommands...),
+		uimage.WithFiles(image.FilesystemTools...),
+	))
+	return RunGuestTests(t, name, []string{"github.com/ramdax/appliance/vmtest/guest/appliance"}, opts...)
 }
 
 // TestRamdaxinitAllModes lays every mode over two regions, with "rest",
@@ -129,7 +135,7 @@ func TestApplianceConsole(t *testing.T) {
 
 // applianceImage builds the appliance initramfs for a kernel flavour
 // (modulesDir "" for the built-in kernel), with extra modifiers.
-func applianceImage(t *testing.T, modulesDir string, extra ...uimage.Modifier) string {
+func applianceImage(t testing.TB, modulesDir string, extra ...uimage.Modifier) string {
 	t.Helper()
 	mods, err := image.Appliance(modulesDir)
 	if err != nil {
@@ -148,7 +154,7 @@ func applianceImage(t *testing.T, modulesDir string, extra ...uimage.Modifier) s
 
 // checkDeclared fails t for any file of the appliance image beyond the
 // declared set: a new command, library or key must be declared on purpose.
-func checkDeclared(t *testing.T, archive string, modular bool) {
+func checkDeclared(t testing.TB, archive string, modular bool) {
 	t.Helper()
 	extra, err := image.Undeclared(archive, image.Declared(modular))
 	if err != nil {
@@ -235,16 +241,31 @@ func TestApplianceBadInput(t *testing.T) {
 	}
 }
 
-// expectShell waits for the shell's prompt, types a command and waits for
-// its output: the quotes keep the echoed input from matching. gosh asks
-// the terminal for its colours and cursor first, which the test console
-// never answers, so the prompt only comes after gosh gives up waiting.
+// expectShell waits for the shell's plain prompt, types a command and
+// waits for its output: the quotes keep the echoed input from matching.
+// On the way it checks that nothing sent the terminal queries (colours,
+// cursor position) that a serial console never answers.
 func expectShell(t *testing.T, vm *qemu.VM) {
 	t.Helper()
-	expectLines(t, vm, "toggle key help")
+	seen, err := vm.Console.ExpectString(shellPrompt)
+	if err != nil {
+		t.Fatalf("console never showed the shell prompt %q: %v", shellPrompt, err)
+	}
+	for _, q := range terminalQueries {
+		if strings.Contains(seen, q) {
+			t.Errorf("the console got the terminal query %q, which a serial console never answers", q)
+		}
+	}
 	sendLine(t, vm, `echo shell-"alive"`)
 	expectLines(t, vm, "shell-alive")
 }
+
+// shellPrompt is gosh's plain prompt, at the start of a line.
+const shellPrompt = "\n$ "
+
+// terminalQueries are what an editing shell asks a terminal: foreground
+// and background colours, and the cursor position.
+var terminalQueries = []string{"\x1b]10;?", "\x1b]11;?", "\x1b[6n"}
 
 // TestApplianceKexec sets a layout up, writes a file, then kexecs into the
 // same kernel, image and command line from the console: the RAM, and so

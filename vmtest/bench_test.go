@@ -53,6 +53,19 @@ func BenchmarkBootToReady(b *testing.B) {
 	}
 }
 
+// BenchmarkShellPrompt times, on the serial console, the wait from the
+// ready line to the shell's prompt, with the image's shell and with gosh's
+// line editor.
+func BenchmarkShellPrompt(b *testing.B) {
+	boots := 3
+	if bench.Quick() {
+		boots = 1
+	}
+	for b.Loop() {
+		benchShellPrompt(b, boots)
+	}
+}
+
 // BenchmarkSetup times ramdaxinit and the ndctl script making N raw
 // namespaces of 16 MiB at a first boot and finding them at a second, the
 // median of three rounds.

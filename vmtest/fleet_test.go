@@ -14,6 +14,8 @@ import (
 	"github.com/hugelgupf/vmtest/testtmp"
 	"github.com/ramdax/appliance/fleet"
 	"github.com/ramdax/appliance/layout"
+	"github.com/ramdax/appliance/nvdimm"
+	"github.com/ramdax/appliance/reconcile"
 	"github.com/ramdax/appliance/status"
 )
 
@@ -145,20 +147,27 @@ func checkFleetGuest(t *testing.T, vm *qemu.VM, inv *fleet.Inventory, g fleetGue
 	checkStatus(t, readStatus(t, vm), want)
 }
 
-// plannedNamespaces are the namespaces lay makes on empty carveouts, with
-// "rest" sized as ramdaxinit sizes it.
+// plannedNamespaces are the namespaces lay makes on empty carveouts, in
+// the order ramdaxinit creates them, with "rest" sized as it sizes it.
 func plannedNamespaces(t *testing.T, lay string) []layout.Namespace {
 	l, err := layout.Parse(lay)
 	if err != nil {
 		t.Fatalf("layout %q: %v", lay, err)
 	}
-	free := map[int]uint64{}
+	var regions []nvdimm.Region
 	for i, c := range l.Carveouts {
-		free[i] = c.Usable()
+		regions = append(regions, nvdimm.Region{Dev: fmt.Sprintf("region%d", i), Resource: c.Start,
+			Size: c.Usable(), Align: layout.RegionAlign, MaxAvailableExtent: c.Usable()})
 	}
-	planned, err := layout.Plan(l.Namespaces, free)
-	if err != nil {
-		t.Fatalf("plan %q: %v", lay, err)
+	steps := reconcile.Plan(reconcile.Input{Layout: l, Regions: regions})
+	var planned []layout.Namespace
+	for _, i := range reconcile.CreationOrder(steps) {
+		ns := *steps[i].Want
+		ns.Size = steps[i].Size
+		planned = append(planned, ns)
+	}
+	if len(planned) != len(l.Namespaces) {
+		t.Fatalf("plan %q: %+v", lay, steps)
 	}
 	return planned
 }

@@ -1,0 +1,56 @@
+package vmtest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/Netflix/go-expect"
+	"github.com/ramdax/appliance/vmtest/bench"
+	"github.com/u-root/gobusybox/src/pkg/golang"
+	"github.com/u-root/mkuimage/uimage"
+)
+
+// shellPromptTime boots the appliance image at initramfs to its console
+// shell and returns the host time between the ready line's arrival and
+// that of prompt: how long an operator at the serial console waits,
+// after the ready line, before typing is taken.
+func shellPromptTime(tb testing.TB, name, initramfs, prompt string) float64 {
+	tb.Helper()
+	vm := Start(tb, name, append(twoRegions, WithInitramfs(initramfs), WithCmdline(
+		"ramdax.ns=data:fsdax:256M:fs=ext4:mount=/mnt/data"))...)
+	defer vm.Wait()
+	defer vm.Kill()
+	if _, err := vm.Console.Expect(expect.Regexp(ramdaxReady)); err != nil {
+		tb.Fatalf("%s: no ready line: %v", name, err)
+	}
+	ready := time.Now()
+	if _, err := vm.Console.ExpectString(prompt); err != nil {
+		tb.Fatalf("%s: no shell prompt %q: %v", name, prompt, err)
+	}
+	return time.Since(ready).Seconds()
+}
+
+// editingShellPrompt is what gosh's full line editor shows once it has
+// given up waiting for the terminal's answers.
+const editingShellPrompt = "toggle key help"
+
+// benchShellPrompt times ready to prompt for the appliance's shell, gosh's
+// plain reader, and beside it for gosh's full editor, the median of boots.
+func benchShellPrompt(b *testing.B, boots int) {
+	plain := applianceImage(b, "")
+	// The same image with gosh's default build, the editor.
+	editing := applianceImage(b, "", uimage.WithEnv(golang.DisableCGO(), golang.WithGOARCH("amd64")))
+	var plainTimes, editingTimes []float64
+	for i := range boots {
+		plainTimes = append(plainTimes, shellPromptTime(b, fmt.Sprintf("shell-plain-%d", i), plain, shellPrompt))
+		editingTimes = append(editingTimes, shellPromptTime(b, fmt.Sprintf("shell-editing-%d", i), editing, editingShellPrompt))
+	}
+	id := func(x float64) float64 { return x }
+	p, e := median(plainTimes, id), median(editingTimes, id)
+	b.ReportMetric(p, "ready-to-prompt-s")
+	b.Logf("serial console, ready line to shell prompt, median of %d boots: %.2f s plain (the image's), %.2f s with gosh's editor", boots, p, e)
+	recordRow(b, bench.Row{Section: bench.Note, Name: "shell-prompt", Samples: boots,
+		Values: map[string]float64{"plain_s": p, "editing_s": e},
+		Text:   map[string]string{"note": fmt.Sprintf("Serial console, ready line to shell prompt (median of %d boots): %.2f s with the image's shell, gosh's plain line reader, which sends no terminal queries; %.2f s with gosh's line editor, which waits for answers a serial console never sends.", boots, p, e)}})
+}
