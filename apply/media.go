@@ -227,9 +227,15 @@ func (Disk) Mount(device, dir, fs string) error {
 	return nil
 }
 
-// deviceSize is the size of an open block device.
+// deviceSize is the size of an open block device, or of an image file.
 func deviceSize(f *os.File) (uint64, error) {
 	size, err := unix.IoctlGetUint64(int(f.Fd()), unix.BLKGETSIZE64)
+	if errors.Is(err, unix.ENOTTY) {
+		var fi os.FileInfo
+		if fi, err = f.Stat(); err == nil {
+			size = uint64(fi.Size())
+		}
+	}
 	if err != nil {
 		return 0, fmt.Errorf("size of %s: %w", f.Name(), err)
 	}
