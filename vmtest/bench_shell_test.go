@@ -2,12 +2,12 @@ package vmtest
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/Netflix/go-expect"
 	"github.com/ramdax/appliance/vmtest/bench"
-	"github.com/u-root/gobusybox/src/pkg/golang"
 	"github.com/u-root/mkuimage/uimage"
 )
 
@@ -31,6 +31,14 @@ func shellPromptTime(tb testing.TB, name, initramfs, prompt string) float64 {
 	return time.Since(ready).Seconds()
 }
 
+// withoutBuildTag drops tag from the image's Go build tags.
+func withoutBuildTag(tag string) uimage.Modifier {
+	return func(o *uimage.Opts) error {
+		o.Env.BuildTags = slices.DeleteFunc(o.Env.BuildTags, func(t string) bool { return t == tag })
+		return nil
+	}
+}
+
 // editingShellPrompt is what gosh's full line editor shows once it has
 // given up waiting for the terminal's answers.
 const editingShellPrompt = "toggle key help"
@@ -40,7 +48,7 @@ const editingShellPrompt = "toggle key help"
 func benchShellPrompt(b *testing.B, boots int) {
 	plain := applianceImage(b, "")
 	// The same image with gosh's default build, the editor.
-	editing := applianceImage(b, "", uimage.WithEnv(golang.DisableCGO(), golang.WithGOARCH("amd64")))
+	editing := applianceImage(b, "", withoutBuildTag("goshsmall"))
 	var plainTimes, editingTimes []float64
 	for i := range boots {
 		plainTimes = append(plainTimes, shellPromptTime(b, fmt.Sprintf("shell-plain-%d", i), plain, shellPrompt))
