@@ -96,7 +96,7 @@ vet:
 test: deps kernel distro-kernel vet
 	$(GO) test -count=1 -timeout 80m ./...
 
-## test-faults: the power-cut suites: 7 fixed cut points and 50 random ones (RAMDAX_FAULT_SEED=N replays a run).
+## test-faults: the power-cut suites: 10 fixed cut points and 50 random ones (RAMDAX_FAULT_SEED=N replays a run).
 test-faults: deps kernel
 	set -o pipefail; RAMDAX_FAULT_CUTS=$${RAMDAX_FAULT_CUTS:-50} $(GO) test -count=1 -v -timeout 90m -run 'TestPowerCut' ./vmtest/ | grep -E '^(=== RUN|\s*--- |ok|FAIL|PASS)|powercut_test.go|durability_test.go|kept in'
 

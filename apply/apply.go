@@ -214,7 +214,13 @@ func (a *Applier) spec(want *layout.Namespace, region string, size uint64, uuid 
 		UUID:       uuid,
 	}
 	if want.Mode == layout.FSDAX && want.FS != "" {
-		spec.BeforeClaim = func(raw *os.File) error { return a.Media.MarkPending(raw, uuid) }
+		spec.BeforeClaim = func(raw *os.File) error {
+			if err := a.Media.MarkPending(raw, uuid); err != nil {
+				return err
+			}
+			a.Log.Debugf("%s: marked format-pending", want.Name)
+			return nil
+		}
 	}
 	return spec
 }

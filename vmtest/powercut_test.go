@@ -129,22 +129,27 @@ func cutPhase(vm *qemu.VM, seen string) string {
 }
 
 // TestPowerCutAtSteps cuts right after each step ramdax.debug logs that
-// matters: a reset's destroy, each sysfs write of a creation, a devdax
-// that is ready, a file system made but not mounted. The cut points are
+// matters: the steps of a reset's destroy, the writes of a creation up to
+// a label that claims a namespace without an info block (which the next
+// boot must complete in place), a devdax that is ready, an fsdax namespace
+// marked format-pending, a file system made but not mounted. The cut points are
 // the same at every run.
 func TestPowerCutAtSteps(t *testing.T) {
 	r := prepare(t, 1)
 	defer r.report(t)
 	for _, marker := range []string{
+		"/holder_class = \"\"",        // victim's destroy begun: its claim class cleared
+		"/size = \"0\"",               // victim's destroy: space freed, info block zeroed
 		"victim: destroyed for reset", // old victim gone, new one not made
-		"/alt_name = ",                // label not yet committed
-		"/holder_class = ",            // claim class set, no size: no label yet
-		"/size = ",                    // label committed, claimed, no info block
-		"/align = ",                   // pfn or dax seed half configured
+		"/alt_name = ",                // new victim's label not yet committed
+		"/holder_class = \"dax\"",     // fresh: claim class set, no size: no label yet
+		"/size = \"67108864\"",        // fresh: label committed, claimed, no info block
+		"/align = ",                   // fresh's dax seed half configured
 		"fresh: created devdax",       // devdax done, logs not begun
+		"logs: marked format-pending", // logs: label committed and marked, no info block
 		"logs: made ext4",             // formatted, not mounted
 	} {
-		t.Run(strings.Trim(marker, "/= :"), func(t *testing.T) {
+		t.Run(strings.Trim(marker, "/= :\""), func(t *testing.T) {
 			r.cycle(t, []string{"ramdax.debug"}, func(t *testing.T, opts []Option) string { return cutAt(t, marker, opts) })
 		})
 	}
