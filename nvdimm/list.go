@@ -1,6 +1,7 @@
 package nvdimm
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -130,7 +131,9 @@ type Listing struct {
 }
 
 // List returns buses, DIMMs, regions and the namespaces that have space
-// allocated; idle seeds are left out, as ndctl does.
+// allocated; idle seeds are left out, as ndctl does. Namespaces that
+// cannot be read are left out too, and named in the error that comes
+// with the rest of the listing.
 func (s *Sysfs) List() (*Listing, error) {
 	var l Listing
 	var err error
@@ -143,10 +146,15 @@ func (s *Sysfs) List() (*Listing, error) {
 	if l.Regions, err = s.Regions(); err != nil {
 		return nil, err
 	}
-	if l.Namespaces, err = s.Namespaces(); err != nil {
+	var bad []*ReadError
+	if l.Namespaces, bad, err = s.ScanNamespaces(); err != nil {
 		return nil, err
 	}
-	return &l, nil
+	var errs []error
+	for _, e := range bad {
+		errs = append(errs, e)
+	}
+	return &l, errors.Join(errs...)
 }
 
 func (s *Sysfs) busNames() ([]string, error) { return s.ndDevices("ndbus") }

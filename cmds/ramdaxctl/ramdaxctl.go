@@ -152,13 +152,15 @@ func list(s *nvdimm.Sysfs, stdout io.Writer, args []string) error {
 		return err
 	}
 	l, err := s.List()
-	if err != nil {
+	if l == nil {
 		return err
 	}
+	// What can be read is shown; the unreadable namespaces are the error.
+	show := printTable
 	if *asJSON {
-		return printJSON(stdout, l)
+		show = func(w io.Writer, _ *nvdimm.Sysfs, l *nvdimm.Listing) error { return printJSON(w, l) }
 	}
-	return printTable(stdout, s, l)
+	return errors.Join(show(stdout, s, l), err)
 }
 
 // sizeFlag is a flag.Value for sizes with binary suffixes.

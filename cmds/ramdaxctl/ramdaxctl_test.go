@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -115,5 +117,22 @@ func TestModeDisplay(t *testing.T) {
 	ns := nvdimm.Namespace{Mode: nvdimm.ModeDevdax, DaxMode: nvdimm.DaxModeDevdax}
 	if got := nsMode(ns); got != "devdax" {
 		t.Errorf("nsMode = %q", got)
+	}
+}
+
+func TestListShowsWhatCanBeRead(t *testing.T) {
+	tr := nvdimmtest.Ramdax(t)
+	if err := os.Remove(filepath.Join(tr.Root, "bus/nd/devices/namespace0.2/alt_name")); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err := run(&out, []string{"ramdaxctl", "--sysfs", tr.Root, "list"})
+	if err == nil || !strings.Contains(err.Error(), "read namespace namespace0.2") {
+		t.Errorf("error %v, want one naming namespace0.2", err)
+	}
+	for _, want := range []string{"namespace0.0", "namespace0.3"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the listing lacks %s:\n%s", want, out.String())
+		}
 	}
 }
