@@ -40,6 +40,12 @@ type Media interface {
 	Mount(device, dir, fs string) error
 }
 
+// Disk is Media on real block and dax devices.
+type Disk struct {
+	// MkfsTimeout bounds each mkfs. Default 2 minutes.
+	MkfsTimeout time.Duration
+}
+
 // MarkSize is the space at the end of an fsdax namespace that holds the
 // format-pending mark; file systems made there leave it out.
 const MarkSize = 4096
@@ -65,12 +71,6 @@ func (Disk) MarkPending(f *os.File, uuid string) error {
 		return fmt.Errorf("write the format-pending mark on %s: %w", f.Name(), err)
 	}
 	return f.Sync()
-}
-
-// Disk is Media on real block and dax devices.
-type Disk struct {
-	// MkfsTimeout bounds each mkfs. Default 2 minutes.
-	MkfsTimeout time.Duration
 }
 
 // wipeLen covers the superblocks of every file system Detect knows, and
