@@ -290,3 +290,14 @@ func TestPanicFailsOneStep(t *testing.T) {
 	r.expect(st, "new", status.Failed, "internal error: fake media: Wipe")
 	r.expect(st, "fs", status.Kept, "")
 }
+
+func TestConflictIsLeftAlone(t *testing.T) {
+	r := newRig(t)
+	st := r.run("ramdax.ns=fs:fsdax:64M:fs=ext4:mount=/mnt/fs")
+	r.expect(st, "fs", status.Conflict, "size is 128M, asked 64M; data left alone: add ramdax.reset=fs")
+	if e := st.Find("fs"); e.Device == "" || e.Size != 130023424 {
+		t.Errorf("status %+v, want what exists: the device and its usable size", e)
+	}
+	r.expectMedia()
+	r.expectNoWrites()
+}
