@@ -140,6 +140,14 @@ func (r *rig) expectNoWrites() {
 	}
 }
 
+// expectNoWritesAtAll fails for any sysfs write.
+func (r *rig) expectNoWritesAtAll() {
+	r.t.Helper()
+	if len(r.w.Writes) != 0 {
+		r.t.Errorf("writes %q, want none", r.w.Writes)
+	}
+}
+
 func (r *rig) logged(substr string) {
 	r.t.Helper()
 	for _, l := range r.log {
@@ -245,9 +253,7 @@ func TestResetThatDoesNotFitDestroysNothing(t *testing.T) {
 	st := r.run("ramdax.ns=fs:fsdax:256M ramdax.reset=fs")
 	r.expect(st, "fs", status.Failed, "ramdax.reset cannot make it again: needs 256M in region0, whose largest free extent is 128M")
 	r.expect(st, "fs", status.Failed, "nothing was destroyed")
-	if len(r.w.Writes) != 0 {
-		t.Errorf("writes %q, want none", r.w.Writes)
-	}
+	r.expectNoWritesAtAll()
 }
 
 func TestResetThatFitsDestroysThenCreates(t *testing.T) {
@@ -268,9 +274,7 @@ func TestUnreadableNamespaceHoldsCreates(t *testing.T) {
 	st := r.run("ramdax.ns=new:raw:16M")
 	r.expect(st, "new", status.Skipped, "namespace0.2 in region0 cannot be read")
 	r.expect(st, "namespace0.2", status.Failed, "alt_name")
-	if len(r.w.Writes) != 0 {
-		t.Errorf("writes %q, want none", r.w.Writes)
-	}
+	r.expectNoWritesAtAll()
 }
 
 func TestRejectedDeclarationIsAConflict(t *testing.T) {
