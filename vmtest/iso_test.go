@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"github.com/Netflix/go-expect"
 
 	"github.com/hugelgupf/vmtest/qemu"
 	"github.com/ramdax/appliance/image"
@@ -59,15 +62,20 @@ func pressEnter(t *testing.T, vm *qemu.VM) { typeKeys(t, vm, "\r") }
 // the editor, whose lines are grub's setparams, a blank one, then linux;
 // Ctrl-N twice goes down to linux, Ctrl-E to its end, and Ctrl-X boots.
 // The editor draws the entry twice; keys typed meanwhile were seen lost,
-// so typing waits a second after the first drawing.
+// so the first key waits a second after the first drawing.
 func appendParam(param string) func(*testing.T, *qemu.VM) {
 	return func(t *testing.T, vm *qemu.VM) {
 		typeKeys(t, vm, "e")
 		expectLines(t, vm, "initrd /boot/")
 		time.Sleep(Timeout(time.Second))
-		typeKeys(t, vm, "\x0e\x0e\x05 "+param)
-		expectLines(t, vm, param)
+		typeKeys(t, vm, "\x0e\x0e\x05")
+		typeEchoed(t, vm, " "+param)
 		typeKeys(t, vm, "\x18")
+		// go-expect keeps the last read deadline on the console: this
+		// wait's long one replaces typeEchoed's short ones.
+		if _, err := vm.Console.Expect(expect.String("Booting a command list"), expect.WithTimeout(Timeout(DefaultTimeout))); err != nil {
+			t.Fatalf("grub did not boot the edited entry: %v", err)
+		}
 	}
 }
 
@@ -77,10 +85,37 @@ func appendParam(param string) func(*testing.T, *qemu.VM) {
 func typeKeys(t *testing.T, vm *qemu.VM, keys string) {
 	t.Helper()
 	for _, k := range keys {
-		if _, err := vm.Console.Send(string(k)); err != nil {
-			t.Fatalf("type %q at the console: %v", k, err)
-		}
+		sendKey(t, vm, k)
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// typeEchoed types text into grub's editor one key at a time, each only
+// after the editor has redrawn the line with the text typed so far, which
+// must fit on the line. A fixed pace was not enough: on a loaded CI
+// machine a redraw took longer than the pace, and keys were lost. A key
+// whose echo does not come is typed once more.
+func typeEchoed(t *testing.T, vm *qemu.VM, text string) {
+	t.Helper()
+	for i, k := range text {
+		typed := text[:i+utf8.RuneLen(k)]
+		sendKey(t, vm, k)
+		if _, err := vm.Console.Expect(expect.String(typed), expect.WithTimeout(Timeout(5*time.Second))); err == nil {
+			continue
+		}
+		t.Logf("grub did not echo %q; typing it again", k)
+		sendKey(t, vm, k)
+		if _, err := vm.Console.Expect(expect.String(typed), expect.WithTimeout(Timeout(20*time.Second))); err != nil {
+			t.Fatalf("grub's editor never showed %q after typing it twice: %v", typed, err)
+		}
+	}
+}
+
+// sendKey types one key at the serial console.
+func sendKey(t *testing.T, vm *qemu.VM, k rune) {
+	t.Helper()
+	if _, err := vm.Console.Send(string(k)); err != nil {
+		t.Fatalf("type %q at the console: %v", k, err)
 	}
 }
 
