@@ -30,11 +30,17 @@
 //   - MODE is fsdax, devdax, raw, sector or system-ram.
 //   - SIZE is a multiple of 16M, written in bytes or with K, M, G or T (either
 //     case): 512M, 2G, 1T. Or "rest": what the region has left once the other
-//     namespaces have their sizes; at most one per region.
+//     namespaces have their sizes; at most one per region, and one per node=.
 //
 // Keys, each at most once:
 //
 //   - region=N: the region to use (default 0).
+//   - node=N: the region on NUMA node N (0 to 1023), for a server whose
+//     carveouts lie on several sockets' memory: the region whose numa_node
+//     is N, found at boot. Not with region=. At boot, a node with no region
+//     or with several (use region= then), or a kernel without NUMA, fails
+//     the namespace and changes nothing; a kept namespace on another node
+//     is a conflict.
 //   - align=4K|2M|1G: page size of the mapping, for fsdax, devdax and
 //     system-ram (the kernel's default is 2M). SIZE must be a multiple of it.
 //   - map=mem|dev: where the page array lives, for fsdax, devdax and
@@ -84,7 +90,9 @@
 // so a careful caller makes no new namespaces while Parse reports errors. Unknown ramdax.* parameters
 // are errors, as they are most likely typos. When the line has carveouts,
 // Parse also checks that each namespace's region exists and that the fixed
-// sizes fit; reconcile.Plan repeats that at boot against the real free space.
+// sizes fit, except for node= namespaces, whose region only the firmware
+// knows; reconcile.Plan checks all of them at boot against the real free
+// space.
 // Layout.Hints suggests carveout sizes that waste nothing.
 //
 // The line is split as the kernel splits it (lib/cmdline.c, next_arg):

@@ -12,6 +12,7 @@ func TestNamespaceString(t *testing.T) {
 	}{
 		{Namespace{Name: "db", Mode: FSDAX, Size: 2 * GiB}, "db:fsdax:2G"},
 		{Namespace{Name: "c", Mode: DevDAX, Rest: true, Region: 1, Align: GiB, Map: MapMem}, "c:devdax:rest:region=1:align=1G:map=mem"},
+		{Namespace{Name: "n", Mode: FSDAX, Size: GiB, Node: 0, OnNode: true, FS: "ext4"}, "n:fsdax:1G:node=0:fs=ext4"},
 		{Namespace{Name: "s", Mode: Sector, Size: 1536 * MiB, Sector: 4096}, "s:sector:1536M:sector=4096"},
 		{Namespace{Name: "r", Mode: FSDAX, Size: TiB, FS: "xfs", Mount: "/srv/r"}, "r:fsdax:1T:fs=xfs:mount=/srv/r"},
 	} {
@@ -30,6 +31,7 @@ func TestRoundTrip(t *testing.T) {
 		exampleScratch,
 		"memmap=0x100000000!0x200000000,1G!4G ramdax.ns=a:fsdax:rest:region=1:align=1G:map=dev:fs=xfs:mount=/a ramdax.ns=b:raw:16777216:sector=512",
 		"ramdax.ns=a:raw:1G ramdax.reset=all ramdax.debug=1 ramdax.then=reboot",
+		"memmap=1G!4G memmap=1G!8G ramdax.ns=a:fsdax:rest:node=0:fs=xfs ramdax.ns=b:devdax:1G:node=1023:align=1G ramdax.ns=c:raw:rest:region=1",
 		`root="weird root" ramdax.then=switch_root`,
 		`root=/dev/disk/by-label/x ramdax.debug=0`,
 	} {

@@ -76,7 +76,7 @@ const rootPrefix = "ramdax:"
 // it and reported in the error, which is an Errors with one *ParamError
 // per problem, so that early boot can still bring up what is valid.
 func Parse(cmdline string) (*Layout, error) {
-	p := &parser{l: &Layout{Then: ThenShell}, names: map[string]bool{}, restRegion: map[int]bool{}}
+	p := &parser{l: &Layout{Then: ThenShell}, names: map[string]bool{}, restWhere: map[string]bool{}}
 	for _, a := range splitArgs(cmdline) {
 		p.arg(a)
 	}
@@ -85,10 +85,10 @@ func Parse(cmdline string) (*Layout, error) {
 }
 
 type parser struct {
-	l          *Layout
-	errs       Errors
-	names      map[string]bool // namespace names seen
-	restRegion map[int]bool    // regions that have a rest namespace
+	l         *Layout
+	errs      Errors
+	names     map[string]bool // namespace names seen
+	restWhere map[string]bool // Where of each rest namespace: one per region or node
 }
 
 func (p *parser) fail(a arg, reason, hint string) {
@@ -142,11 +142,11 @@ func (p *parser) namespace(a arg) {
 		}
 	case p.names[ns.Name]:
 		p.fail(a, fmt.Sprintf("NAME %q is already taken by an earlier ramdax.ns", ns.Name), "give each namespace its own name")
-	case ns.Rest && p.restRegion[ns.Region]:
-		p.fail(a, fmt.Sprintf("region%d already has a namespace of SIZE rest", ns.Region), "give one of them a size")
+	case ns.Rest && p.restWhere[ns.Where()]:
+		p.fail(a, fmt.Sprintf("%s already has a namespace of SIZE rest", ns.Where()), "give one of them a size")
 	default:
 		p.names[ns.Name] = true
-		p.restRegion[ns.Region] = ns.Rest || p.restRegion[ns.Region]
+		p.restWhere[ns.Where()] = ns.Rest || p.restWhere[ns.Where()]
 		p.l.Namespaces = append(p.l.Namespaces, ns)
 	}
 }
@@ -214,7 +214,8 @@ func (p *parser) finish() {
 
 // checkFit drops namespaces that cannot fit the carveouts on the line.
 // Without carveouts there is nothing to check against: the regions may
-// come from firmware, and Plan checks at boot.
+// come from firmware, and Plan checks at boot. Namespaces placed by node=
+// are left to Plan too: only the firmware knows which node a carveout is on.
 func (p *parser) checkFit() {
 	if len(p.l.Carveouts) == 0 {
 		return

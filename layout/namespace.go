@@ -41,6 +41,8 @@ type Namespace struct {
 	Size   uint64 // bytes; for a Rest namespace, set only by Plan
 	Rest   bool   // SIZE was "rest": what the region has left
 	Region int    // region number: the N-th carveout by start address
+	Node   int    // node=: the NUMA node whose region holds it, when OnNode
+	OnNode bool   // node= was given: node 0 is a choice, not the default
 	Align  uint64 // align=: 4K, 2M or 1G
 	Map    Map    // map=
 	Sector uint64 // sector=: 512 or 4096
@@ -62,12 +64,22 @@ func (ns Namespace) String() string {
 		}
 	}
 	add("region", strconv.Itoa(ns.Region), ns.Region != 0)
+	add("node", strconv.Itoa(ns.Node), ns.OnNode)
 	add("align", FormatSize(ns.Align), ns.Align != 0)
 	add("map", string(ns.Map), ns.Map != MapDefault)
 	add("sector", strconv.FormatUint(ns.Sector, 10), ns.Sector != 0)
 	add("fs", ns.FS, ns.FS != "")
 	add("mount", ns.Mount, ns.Mount != "")
 	return strings.Join(fields, ":")
+}
+
+// Where names the region the namespace asks for, for messages: "region1",
+// or "node 1" until the regions' NUMA nodes are known.
+func (ns Namespace) Where() string {
+	if ns.OnNode {
+		return fmt.Sprintf("node %d", ns.Node)
+	}
+	return fmt.Sprintf("region%d", ns.Region)
 }
 
 // nsForm is the expected form, quoted in messages about ramdax.ns.
@@ -104,7 +116,7 @@ func parseNamespace(value string) (ns Namespace, reason, hint string) {
 			return ns, reason, hint
 		}
 	}
-	reason, hint = ns.checkCombination()
+	reason, hint = ns.checkCombination(seen)
 	return ns, reason, hint
 }
 
@@ -170,6 +182,7 @@ func nearestSizes(size, align uint64) string {
 // raw namespace (its lbasize).
 var keyModes = map[string][]Mode{
 	"region": modes,
+	"node":   modes,
 	"align":  {FSDAX, DevDAX, SystemRAM},
 	"map":    {FSDAX, DevDAX, SystemRAM},
 	"sector": {Raw, Sector},
@@ -177,7 +190,7 @@ var keyModes = map[string][]Mode{
 	"mount":  {FSDAX},
 }
 
-var keyOrder = []string{"region", "align", "map", "sector", "fs", "mount"}
+var keyOrder = []string{"region", "node", "align", "map", "sector", "fs", "mount"}
 
 func (ns *Namespace) setKey(key, val, kv string) (reason, hint string) {
 	applies, known := keyModes[key]
@@ -190,6 +203,8 @@ func (ns *Namespace) setKey(key, val, kv string) (reason, hint string) {
 	switch key {
 	case "region":
 		return ns.setRegion(val)
+	case "node":
+		return ns.setNode(val)
 	case "align":
 		return setChoice(&ns.Align, "align", val, map[string]uint64{"4K": 4 * KiB, "2M": 2 * MiB, "1G": GiB}, "4K, 2M or 1G")
 	case "map":
@@ -216,13 +231,36 @@ func setChoice[T any](dst *T, key, val string, choices map[string]T, want string
 // a typo like region=10000000000 is caught here and not at plan time.
 const maxRegion = 4096
 
+// maxNode is the highest NUMA node a kernel can have: MAX_NUMNODES is
+// 1 << CONFIG_NODES_SHIFT, and x86 allows a shift of 10 at most.
+const maxNode = 1023
+
 func (ns *Namespace) setRegion(val string) (reason, hint string) {
-	n, err := strconv.Atoi(val)
-	if err != nil || n < 0 || n > maxRegion || strings.HasPrefix(val, "+") {
+	n, ok := parseIndex(val, maxRegion)
+	if !ok {
 		return fmt.Sprintf("region=%s: want a region number from 0 to %d", val, maxRegion), "region N is the N-th memmap=SIZE!START by start address, from 0"
 	}
 	ns.Region = n
 	return "", ""
+}
+
+func (ns *Namespace) setNode(val string) (reason, hint string) {
+	n, ok := parseIndex(val, maxNode)
+	if !ok {
+		return fmt.Sprintf("node=%s: want a NUMA node number from 0 to %d", val, maxNode), "node N is the NUMA node whose memory holds the carveout, as the region's numa_node in sysfs shows it"
+	}
+	ns.Node, ns.OnNode = n, true
+	return "", ""
+}
+
+// parseIndex reads a plain decimal number from 0 to limit. A sign is
+// refused, so that the value reads back the way String writes it.
+func parseIndex(val string, limit int) (int, bool) {
+	n, err := strconv.Atoi(val)
+	if err != nil || n < 0 || n > limit || strings.HasPrefix(val, "+") {
+		return 0, false
+	}
+	return n, true
 }
 
 func (ns *Namespace) setMount(val string) (reason, hint string) {
@@ -246,8 +284,12 @@ func mountExample(val string) string {
 	return "/srv/db"
 }
 
-// checkCombination checks rules that span fields.
-func (ns *Namespace) checkCombination() (reason, hint string) {
+// checkCombination checks rules that span fields; seen holds the keys given.
+func (ns *Namespace) checkCombination(seen map[string]bool) (reason, hint string) {
+	if seen["region"] && seen["node"] {
+		return "region= and node= both pick the region",
+			"keep one: region=N is the N-th memmap=SIZE!START by start address, node=N the region on NUMA node N"
+	}
 	if ns.Align > 0 && !ns.Rest && ns.Size%ns.Align != 0 {
 		return fmt.Sprintf("SIZE %s is not a multiple of align=%s", FormatSize(ns.Size), FormatSize(ns.Align)),
 			"use " + nearestSizes(ns.Size, ns.Align)

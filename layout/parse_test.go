@@ -74,6 +74,12 @@ func TestParse(t *testing.T) {
 			},
 			Then: ThenShell,
 		}},
+		{"node= is kept for boot, rest per node and per region", "memmap=1G!4G ramdax.ns=a:raw:rest ramdax.ns=b:raw:rest:node=0 ramdax.ns=c:fsdax:4G:node=1", Layout{
+			Carveouts: []Carveout{{Start: 4 * GiB, Size: GiB}},
+			Namespaces: []Namespace{{Name: "a", Mode: Raw, Rest: true}, {Name: "b", Mode: Raw, Rest: true, OnNode: true},
+				{Name: "c", Mode: FSDAX, Size: 4 * GiB, Node: 1, OnNode: true}},
+			Then: ThenShell,
+		}},
 		{"one rest per region", "ramdax.ns=a:raw:rest ramdax.ns=b:raw:rest:region=1", Layout{
 			Namespaces: []Namespace{{Name: "a", Mode: Raw, Rest: true}, {Name: "b", Mode: Raw, Rest: true, Region: 1}},
 			Then:       ThenShell,

@@ -14,7 +14,8 @@ import (
 // reconcile.Plan places namespaces on the regions' real free extents.
 //
 // plan returns the namespaces that fit, with Size set, and an Errors for
-// those that reference a missing region or do not fit.
+// those that reference a missing region or do not fit. Namespaces placed
+// by node= pass unsized and uncounted: their region is known at boot only.
 func plan(namespaces []Namespace, available map[int]uint64) ([]Namespace, error) {
 	sizes, errs := fit(namespaces, available)
 	var planned []Namespace
@@ -69,14 +70,11 @@ func fit(namespaces []Namespace, available map[int]uint64) ([]uint64, []*ParamEr
 	}
 	// Fixed sizes first, so that a rest namespace never takes space that
 	// a later namespace on the line asked for.
-	for i, ns := range namespaces {
-		if !ns.Rest {
-			place(i, ns)
-		}
-	}
-	for i, ns := range namespaces {
-		if ns.Rest {
-			place(i, ns)
+	for _, rest := range []bool{false, true} {
+		for i, ns := range namespaces {
+			if ns.Rest == rest && !ns.OnNode {
+				place(i, ns)
+			}
 		}
 	}
 	return sizes, errs
