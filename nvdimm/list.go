@@ -1,6 +1,7 @@
 package nvdimm
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -72,12 +73,53 @@ type Region struct {
 	Mappings          []Mapping `json:"mappings"`
 	PersistenceDomain string    `json:"persistence_domain"`
 	State             string    `json:"state"`
+	// NumaNode is the node of the CPUs nearest the region, TargetNode
+	// the node its memory would join as system RAM (kmem); NoNode when
+	// the kernel shows none. ramdax takes both from the firmware's
+	// map of the carveout's address (ACPI SRAT).
+	NumaNode   int `json:"numa_node"`
+	TargetNode int `json:"target_node"`
 	// The idle devices that the next namespace, pfn, dax or btt
 	// configuration is written to.
 	NamespaceSeed string `json:"-"`
 	PfnSeed       string `json:"-"`
 	DaxSeed       string `json:"-"`
 	BttSeed       string `json:"-"`
+}
+
+// NoNode is a NumaNode or TargetNode the kernel does not show. Without
+// CONFIG_NUMA both attributes are hidden; with it, target_node is hidden
+// when it is NUMA_NO_NODE and numa_node then reads -1.
+const NoNode = -1
+
+// MarshalJSON leaves numa_node and target_node out when they are NoNode,
+// as ndctl does, so that no reader takes an absent node for node 0 or -1.
+func (r Region) MarshalJSON() ([]byte, error) {
+	type plain Region // without the methods, so no recursion
+	return json.Marshal(struct {
+		plain
+		NumaNode   *int `json:"numa_node,omitempty"`
+		TargetNode *int `json:"target_node,omitempty"`
+	}{plain(r), KnownNode(r.NumaNode), KnownNode(r.TargetNode)})
+}
+
+// UnmarshalJSON reads an absent numa_node or target_node as NoNode.
+func (r *Region) UnmarshalJSON(data []byte) error {
+	type plain Region
+	p := plain{NumaNode: NoNode, TargetNode: NoNode}
+	if err := json.Unmarshal(data, &p); err != nil {
+		return fmt.Errorf("parse region: %w", err)
+	}
+	*r = Region(p)
+	return nil
+}
+
+// KnownNode is a node for JSON: nil, which omitempty leaves out, for NoNode.
+func KnownNode(n int) *int {
+	if n < 0 {
+		return nil
+	}
+	return &n
 }
 
 // Namespace is a namespaceN.M device and, for fsdax, devdax and sector
@@ -225,6 +267,8 @@ func (s *Sysfs) Region(dev string) (*Region, error) {
 		Resource:           s.uintOr(dev, "resource"),
 		PersistenceDomain:  s.attrOr(dev, "persistence_domain"),
 		State:              s.stateOf(dev),
+		NumaNode:           s.nodeOr(dev, "numa_node"),
+		TargetNode:         s.nodeOr(dev, "target_node"),
 		NamespaceSeed:      s.attrOr(dev, "namespace_seed"),
 		PfnSeed:            s.attrOr(dev, "pfn_seed"),
 		DaxSeed:            s.attrOr(dev, "dax_seed"),
@@ -236,6 +280,16 @@ func (s *Sysfs) Region(dev string) (*Region, error) {
 	}
 	r.Mappings, err = s.mappings(dev)
 	return r, err
+}
+
+// nodeOr reads a NUMA node attribute, or NoNode when the kernel hides it
+// or shows a negative node (NUMA_NO_NODE).
+func (s *Sysfs) nodeOr(dev, attr string) int {
+	n, err := strconv.Atoi(s.attrOr(dev, attr))
+	if err != nil || n < 0 {
+		return NoNode
+	}
+	return n
 }
 
 // mappings parses regionN/mappingK, "nmem0,0,553517056,0" each.

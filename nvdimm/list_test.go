@@ -1,6 +1,7 @@
 package nvdimm
 
 import (
+	"encoding/json"
 	"reflect"
 	"slices"
 	"testing"
@@ -26,7 +27,7 @@ func TestListParsesRamdaxTree(t *testing.T) {
 		Dev: "region0", Size: 553648128, Align: 16 << 20, AvailableSize: 112 << 20,
 		MaxAvailableExtent: 112 << 20, Type: "pmem", IsetID: int64(-3819405496851448081), Resource: 1 << 30,
 		Mappings:          []Mapping{{DIMM: "nmem0", Offset: 0, Length: 553517056, Position: 0}},
-		PersistenceDomain: "unknown", State: StateEnabled,
+		PersistenceDomain: "unknown", State: StateEnabled, NumaNode: NoNode, TargetNode: NoNode,
 		NamespaceSeed: "namespace0.4", PfnSeed: "pfn0.1", DaxSeed: "dax0.1", BttSeed: "btt0.1",
 	}
 	if len(l.Regions) != 1 || !reflect.DeepEqual(l.Regions[0], wantRegion) {
@@ -54,6 +55,65 @@ func TestListParsesRamdaxTree(t *testing.T) {
 	for i := range wantNS {
 		if !reflect.DeepEqual(l.Namespaces[i], wantNS[i]) {
 			t.Errorf("namespace %d:\n got %+v\nwant %+v", i, l.Namespaces[i], wantNS[i])
+		}
+	}
+}
+
+func TestRegionNUMANodes(t *testing.T) {
+	for _, tt := range []struct {
+		name               string
+		numaNode, target   int // -2: leave the tree without NUMA attributes
+		wantNuma, wantTarg int
+	}{
+		{"kernel without CONFIG_NUMA", -2, -2, NoNode, NoNode},
+		{"socket 1", 1, 1, 1, 1},
+		{"node 0, target hidden", 0, -1, 0, NoNode},
+		{"NUMA_NO_NODE", -1, -1, NoNode, NoNode},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := nvdimmtest.Ramdax(t)
+			if tt.numaNode != -2 {
+				tr.NUMA("region0", tt.numaNode, tt.target)
+			}
+			r, err := New(tr.Root).Region("region0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.NumaNode != tt.wantNuma || r.TargetNode != tt.wantTarg {
+				t.Errorf("numa_node %d, target_node %d; want %d, %d", r.NumaNode, r.TargetNode, tt.wantNuma, tt.wantTarg)
+			}
+		})
+	}
+}
+
+// An unknown node is left out of the JSON, as ndctl leaves it out, and
+// reads back as unknown.
+func TestRegionJSONNodes(t *testing.T) {
+	for _, r := range []Region{
+		{Dev: "region0", NumaNode: 1, TargetNode: 1},
+		{Dev: "region1", NumaNode: 0, TargetNode: NoNode},
+		{Dev: "region2", NumaNode: NoNode, TargetNode: NoNode},
+	} {
+		data, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var shown map[string]any
+		if err := json.Unmarshal(data, &shown); err != nil {
+			t.Fatal(err)
+		}
+		for key, n := range map[string]int{"numa_node": r.NumaNode, "target_node": r.TargetNode} {
+			v, has := shown[key]
+			if has != (n != NoNode) || has && v != float64(n) {
+				t.Errorf("%s: %s = %v (shown %v), want %d, left out when unknown", data, key, v, has, n)
+			}
+		}
+		var back Region
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatal(err)
+		}
+		if back.NumaNode != r.NumaNode || back.TargetNode != r.TargetNode || back.Dev != r.Dev {
+			t.Errorf("%s read back as %+v", data, back)
 		}
 	}
 }

@@ -159,6 +159,18 @@ func Ramdax(t testing.TB) *Tree {
 	return tr
 }
 
+// NUMA shows region's numa_node and target_node as a kernel with
+// CONFIG_NUMA does. A negative targetNode stays hidden, as the kernel hides
+// NUMA_NO_NODE; numa_node is shown even then. Trees start without either,
+// as a kernel without CONFIG_NUMA shows them.
+func (tr *Tree) NUMA(region string, numaNode, targetNode int) {
+	tr.t.Helper()
+	tr.ND(region, "numa_node", strconv.Itoa(numaNode))
+	if targetNode >= 0 {
+		tr.ND(region, "target_node", strconv.Itoa(targetNode))
+	}
+}
+
 // namespace writes the attributes of a namespace whose uuid ends in its
 // device number. Namespaces are laid out back to back from the carveout's
 // start, as the kernel allocates them in an empty region.
