@@ -10,7 +10,8 @@
 //	enable-ramdax
 //	    hand the memmap= ranges (platform device e820_pmem) to ramdax
 //	list [--json]
-//	    show buses, DIMMs, regions and namespaces; --json uses ndctl's names
+//	    show buses, DIMMs, regions and namespaces; --json uses ndctl's names,
+//	    with a region's numa_node and target_node when the kernel shows them
 //	create-namespace [-r REGION] [-m MODE] [-s SIZE] [-n NAME] [-a ALIGN] [-M MAP] [-l SECTOR_SIZE]
 //	    create a raw, fsdax (default), devdax or sector namespace and print it
 //	destroy-namespace [-f] NAMESPACE|NAME|UUID|DEV
@@ -293,15 +294,15 @@ func printTable(stdout io.Writer, s *nvdimm.Sysfs, l *nvdimm.Listing) error {
 	for _, d := range l.DIMMs {
 		fmt.Fprintf(w, "%s\t%s\t%d\n", d.Dev, d.State, d.AvailableSlots)
 	}
-	fmt.Fprintln(w, "\nREGION\tSIZE\tAVAILABLE\tMAX EXTENT\tALIGN\tDIMMS\tSTATE")
+	fmt.Fprintln(w, "\nREGION\tSIZE\tAVAILABLE\tMAX EXTENT\tALIGN\tDIMMS\tNUMA NODE\tSTATE")
 	for _, r := range l.Regions {
 		var dimms []string
 		for _, m := range r.Mappings {
 			dimms = append(dimms, m.DIMM)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Dev, nvdimm.FormatSize(r.Size),
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Dev, nvdimm.FormatSize(r.Size),
 			nvdimm.FormatSize(r.AvailableSize), nvdimm.FormatSize(r.MaxAvailableExtent),
-			nvdimm.FormatSize(r.Align), strings.Join(dimms, ","), r.State)
+			nvdimm.FormatSize(r.Align), strings.Join(dimms, ","), nodeText(r.NumaNode), r.State)
 	}
 	fmt.Fprintln(w, "\nNAMESPACE\tMODE\tMAP\tSIZE\tALIGN\tDEVICE\tNAME\tSTATE")
 	for _, ns := range l.Namespaces {
@@ -317,6 +318,14 @@ func nsMode(ns nvdimm.Namespace) string {
 		return string(ns.Mode) + "(" + ns.DaxMode + ")"
 	}
 	return string(ns.Mode)
+}
+
+// nodeText shows a NUMA node, or "-" where the kernel shows none.
+func nodeText(n int) string {
+	if n == nvdimm.NoNode {
+		return "-"
+	}
+	return strconv.Itoa(n)
 }
 
 func alignText(n uint64) string {

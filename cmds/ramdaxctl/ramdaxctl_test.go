@@ -46,13 +46,59 @@ func TestListJSONUsesNdctlNames(t *testing.T) {
 	}
 }
 
+// A region's nodes appear where the kernel shows them, as in ndctl list -v,
+// and are left out where it does not (no CONFIG_NUMA, NUMA_NO_NODE).
+func TestListJSONNodes(t *testing.T) {
+	for _, tt := range []struct {
+		name             string
+		numaNode, target int // numaNode -2: no NUMA attributes
+		want             map[string]any
+	}{
+		{"no CONFIG_NUMA", -2, -2, map[string]any{}},
+		{"socket 1", 1, 1, map[string]any{"numa_node": float64(1), "target_node": float64(1)}},
+		{"no target node", 0, -1, map[string]any{"numa_node": float64(0)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := nvdimmtest.Ramdax(t)
+			if tt.numaNode != -2 {
+				tr.NUMA("region0", tt.numaNode, tt.target)
+			}
+			region := listRegion(t, tr)
+			for _, key := range []string{"numa_node", "target_node"} {
+				got, has := region[key]
+				want, wantHas := tt.want[key]
+				if has != wantHas || got != want {
+					t.Errorf("%s = %v (present %v), want %v (present %v)", key, got, has, want, wantHas)
+				}
+			}
+		})
+	}
+}
+
+// listRegion runs list --json over tr and returns its one region.
+func listRegion(t *testing.T, tr *nvdimmtest.Tree) map[string]any {
+	t.Helper()
+	var out bytes.Buffer
+	if err := run(&out, []string{"ramdaxctl", "--sysfs", tr.Root, "list", "--json"}); err != nil {
+		t.Fatal(err)
+	}
+	var l struct {
+		Regions []map[string]any `json:"regions"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &l); err != nil || len(l.Regions) != 1 {
+		t.Fatalf("%v, %d regions in %s", err, len(l.Regions), out.String())
+	}
+	return l.Regions[0]
+}
+
 func TestListTable(t *testing.T) {
 	tr := nvdimmtest.Ramdax(t)
+	tr.NUMA("region0", 1, 1)
 	var out bytes.Buffer
 	if err := run(&out, []string{"ramdaxctl", "--sysfs", tr.Root, "list"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"region0  528 MiB  112 MiB", "/dev/pmem0.3s", "devdax(system-ram)", "ndbus0  ramdax"} {
+	for _, want := range []string{"region0  528 MiB  112 MiB", "nmem0  1          enabled", "/dev/pmem0.3s", "devdax(system-ram)", "ndbus0  ramdax"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
