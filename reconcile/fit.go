@@ -28,7 +28,7 @@ func size(steps []Step, regions []nvdimm.Region, have []nvdimm.Namespace) {
 				s := &steps[i]
 				if (s.Action == Create || s.Action == Recreate) && s.Want.Rest == rest {
 					was := s.Action
-					place(s, spaces)
+					place(s, regions, spaces)
 					if was == Recreate && s.Action == Fail {
 						orig[i], demoted = *s, true
 					}
@@ -132,13 +132,18 @@ func gaps(used []extent, size, align uint64) []extent {
 
 // place sizes one Create or Recreate in its region, or makes it a Fail
 // that says why.
-func place(s *Step, spaces []*space) {
+func place(s *Step, regions []nvdimm.Region, spaces []*space) {
 	w := s.Want
-	if w.Region < 0 || w.Region >= len(spaces) {
-		s.Action, s.Why = Fail, fmt.Sprintf("region%d does not exist (%d regions): add its memmap=SIZE!START, or use region= of one that does", w.Region, len(spaces))
+	n, err := regionIndex(w, regions)
+	switch {
+	case err != nil:
+		cannot(s, err.Error())
+		return
+	case n < 0 || n >= len(spaces):
+		cannot(s, fmt.Sprintf("region%d does not exist (%d regions): add its memmap=SIZE!START, or use region= of one that does", n, len(spaces)))
 		return
 	}
-	sp := spaces[w.Region]
+	sp := spaces[n]
 	size := w.Size
 	if w.Rest {
 		size = sp.largest() / sp.align * sp.align
@@ -155,6 +160,15 @@ func place(s *Step, spaces []*space) {
 	sp.free[i].len -= size
 	sp.taken = append(sp.taken, s.Name+" "+layout.FormatSize(size))
 	s.Region, s.Size = sp.dev, size
+}
+
+// cannot makes s a Fail for why. A reset that fails destroys nothing, and
+// says so.
+func cannot(s *Step, why string) {
+	if s.Action == Recreate {
+		why = "ramdax.reset cannot make it again: " + why + "; nothing was destroyed"
+	}
+	s.Action, s.Why = Fail, why
 }
 
 func (sp *space) largest() uint64 {

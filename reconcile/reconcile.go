@@ -24,6 +24,7 @@ package reconcile
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ramdax/appliance/layout"
@@ -90,7 +91,6 @@ type Input struct {
 // labels that the command line does not declare, then the unreadable
 // ones.
 func Plan(in Input) []Step {
-	regions := regionNames(in.Regions)
 	byName := map[string][]*nvdimm.Namespace{}
 	for i := range in.Have {
 		byName[in.Have[i].Name] = append(byName[in.Have[i].Name], &in.Have[i])
@@ -100,7 +100,7 @@ func Plan(in Input) []Step {
 	for i := range in.Layout.Namespaces {
 		w := &in.Layout.Namespaces[i]
 		declared[w.Name] = true
-		steps = append(steps, decide(in.Layout, w, byName[w.Name], regions))
+		steps = append(steps, decide(in.Layout, w, byName[w.Name], in.Regions))
 	}
 	for i := range in.Have {
 		if h := &in.Have[i]; !declared[h.Name] {
@@ -138,7 +138,11 @@ func hold(steps []Step, in Input) {
 		if s.Action != Create && s.Action != Recreate {
 			continue
 		}
-		region := regionName(s.Want.Region, regionNames(in.Regions))
+		n, err := regionIndex(s.Want, in.Regions)
+		if err != nil {
+			continue // no region to hold: place fails it
+		}
+		region := regionName(n, regionNames(in.Regions))
 		switch dev, bad := unreadable[region]; {
 		case bad:
 			s.Action, s.Why = Skip, fmt.Sprintf("%s in %s cannot be read and may be this namespace: not created, so that no second one is made", dev, region)
@@ -150,7 +154,7 @@ func hold(steps []Step, in Input) {
 
 // decide handles one declared namespace and the namespaces found under its
 // name.
-func decide(l *layout.Layout, w *layout.Namespace, found []*nvdimm.Namespace, regions []string) Step {
+func decide(l *layout.Layout, w *layout.Namespace, found []*nvdimm.Namespace, regions []nvdimm.Region) Step {
 	s := Step{Name: w.Name, Want: w}
 	switch len(found) {
 	case 0:
@@ -174,7 +178,7 @@ func decide(l *layout.Layout, w *layout.Namespace, found []*nvdimm.Namespace, re
 		}
 	case s.Why != "":
 		s.Action = Conflict
-		s.Why += fmt.Sprintf("; data left alone: add ramdax.reset=%s to recreate it empty", w.Name)
+		s.Why += "; data left alone: " + conflictFix(w, regions)
 	case s.Have.BlockDev == "" && s.Have.CharDev == "":
 		s.Action = Complete
 		s.Why = "on the labels but without a device: its creation was cut short"
@@ -184,19 +188,37 @@ func decide(l *layout.Layout, w *layout.Namespace, found []*nvdimm.Namespace, re
 	return s
 }
 
+// conflictFix says how to end a conflict: a reset, unless w asks for a
+// node on which no namespace can be made, when the reset would fail too.
+func conflictFix(w *layout.Namespace, regions []nvdimm.Region) string {
+	if _, err := regionIndex(w, regions); err != nil {
+		return err.Reason + "; " + err.Hint
+	}
+	return fmt.Sprintf("add ramdax.reset=%s to recreate it empty", w.Name)
+}
+
 func resets(l *layout.Layout, name string) bool {
 	return l.ResetAll || slices.Contains(l.Reset, name)
 }
 
 // differences lists how h differs from w, "" when it is as asked. A size of
-// "rest" matches any size: it meant what was left when it was made.
-func differences(w *layout.Namespace, h *nvdimm.Namespace, regions []string) string {
+// "rest" matches any size: it meant what was left when it was made. With
+// node=, any region on that node is as asked, even when the node has
+// several: the namespace is where node= wants it.
+func differences(w *layout.Namespace, h *nvdimm.Namespace, regions []nvdimm.Region) string {
 	var d []string
 	add := func(what, want, have string) {
 		d = append(d, fmt.Sprintf("%s is %s, asked %s", what, have, want))
 	}
-	if region := regionName(w.Region, regions); region != h.Region {
-		add("region", region, h.Region)
+	switch {
+	case w.OnNode:
+		if node := nodeOf(h.Region, regions); node != w.Node {
+			add("node", strconv.Itoa(w.Node), fmt.Sprintf("%s (%s)", nodeText(node), h.Region))
+		}
+	default:
+		if region := regionName(w.Region, regionNames(regions)); region != h.Region {
+			add("region", region, h.Region)
+		}
 	}
 	if mode := NvdimmMode(w.Mode); mode != h.Mode {
 		add("mode", string(w.Mode), string(h.Mode))

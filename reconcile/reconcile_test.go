@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -177,6 +178,14 @@ func TestPlanHolds(t *testing.T) {
 			t.Errorf("actions %s (%q), want skip, create, fail naming namespace0.3", got, steps[0].Why)
 		}
 	})
+	t.Run("unreadable namespace holds creates on its region's node", func(t *testing.T) {
+		bad := &nvdimm.ReadError{Dev: "namespace1.3", Region: "region1", Err: fmt.Errorf("read alt_name: EIO")}
+		steps := Plan(Input{Layout: parse(t, carve+"ramdax.ns=db:fsdax:256M:node=1 ramdax.ns=other:raw:64M:node=0"),
+			Unreadable: []*nvdimm.ReadError{bad}, Regions: onNodes(0, 1)})
+		if got := fmt.Sprint(steps[0].Action, steps[1].Action); got != "skipcreate" {
+			t.Errorf("actions %s, want skip (node 1 is region1), create", got)
+		}
+	})
 	t.Run("command-line errors hold resets and rest", func(t *testing.T) {
 		steps := Plan(Input{Layout: parse(t, carve+"ramdax.ns=db:fsdax:512M ramdax.ns=r:raw:rest ramdax.reset=db"),
 			Have: []nvdimm.Namespace{fsdax("db", 512<<20)}, Regions: regions, CmdlineErrors: true})
@@ -184,4 +193,58 @@ func TestPlanHolds(t *testing.T) {
 			t.Errorf("steps = %+v, want both skipped", steps)
 		}
 	})
+}
+
+// onNodes is regions with region N on NUMA node nodes[N]; nvdimm.NoNode
+// stands for a kernel without CONFIG_NUMA.
+func onNodes(nodes ...int) []nvdimm.Region {
+	rs := slices.Clone(regions)
+	for i, n := range nodes {
+		rs[i].NumaNode, rs[i].TargetNode = n, n
+	}
+	return rs
+}
+
+func TestPlanNodes(t *testing.T) {
+	const carve = "memmap=1040M!1G memmap=528M!3G "
+	const no = nvdimm.NoNode
+	for _, tc := range []struct {
+		name    string
+		cmdline string
+		nodes   []int // of region0 and region1
+		have    []nvdimm.Namespace
+		want    string // "name:action:region" of the first step
+		why     string // the first step's whole Why, when set
+	}{
+		{"found", "ramdax.ns=db:fsdax:256M:node=1", []int{0, 1}, nil, "db:create:region1", ""},
+		{"rest on the node's region", "ramdax.ns=db:raw:rest:node=1 ramdax.ns=o:raw:rest", []int{0, 1}, nil, "db:create:region1", ""},
+		{"not found", "ramdax.ns=db:fsdax:256M:node=2", []int{0, 1}, nil, "db:fail:",
+			`ramdax.ns="db:fsdax:256M:node=2": no region on node 2 (region0 on node 0, region1 on node 1); use node=0 or node=1`},
+		{"ambiguous", "ramdax.ns=db:fsdax:256M:node=0", []int{0, 0}, nil, "db:fail:",
+			`ramdax.ns="db:fsdax:256M:node=0": node 0 has 2 regions (region0, region1); use region=0 or region=1`},
+		{"kernel without NUMA", "ramdax.ns=db:fsdax:256M:node=0", []int{no, no}, nil, "db:fail:",
+			`ramdax.ns="db:fsdax:256M:node=0": the kernel reports no NUMA nodes (no region has a numa_node: a kernel without CONFIG_NUMA); use region=0 or region=1`},
+		{"kept on the node asked", "ramdax.ns=db:fsdax:512M:node=0", []int{0, 1}, []nvdimm.Namespace{fsdax("db", 512<<20)}, "db:keep:", ""},
+		{"kept on the node asked, which has several regions", "ramdax.ns=db:fsdax:512M:node=0", []int{0, 0}, []nvdimm.Namespace{fsdax("db", 512<<20)}, "db:keep:", ""},
+		{"kept on another node conflicts", "ramdax.ns=db:fsdax:512M:node=1", []int{0, 1}, []nvdimm.Namespace{fsdax("db", 512<<20)}, "db:conflict:",
+			"node is 0 (region0), asked 1; data left alone: add ramdax.reset=db to recreate it empty"},
+		{"kept, and the node asked has no region", "ramdax.ns=db:fsdax:512M:node=2", []int{0, 1}, []nvdimm.Namespace{fsdax("db", 512<<20)}, "db:conflict:",
+			"node is 0 (region0), asked 2; data left alone: no region on node 2 (region0 on node 0, region1 on node 1); use node=0 or node=1"},
+		{"kept, kernel without NUMA", "ramdax.ns=db:fsdax:512M:node=0", []int{no, no}, []nvdimm.Namespace{fsdax("db", 512<<20)}, "db:conflict:",
+			"node is unknown (region0), asked 0; data left alone: the kernel reports no NUMA nodes (no region has a numa_node: a kernel without CONFIG_NUMA); use region=0 or region=1"},
+		{"reset onto another node", "ramdax.ns=db:fsdax:512M:node=1 ramdax.reset=db", []int{0, 1}, []nvdimm.Namespace{fsdax("db", 512<<20)}, "db:recreate:region1", "node is 0 (region0), asked 1"},
+		{"reset onto a node without a region destroys nothing", "ramdax.ns=db:fsdax:512M:node=2 ramdax.reset=db", []int{0, 1}, []nvdimm.Namespace{fsdax("db", 512<<20)}, "db:fail:",
+			`ramdax.reset cannot make it again: ramdax.ns="db:fsdax:512M:node=2": no region on node 2 (region0 on node 0, region1 on node 1); use node=0 or node=1; nothing was destroyed`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			steps := Plan(Input{Layout: parse(t, carve+tc.cmdline), Have: tc.have, Regions: onNodes(tc.nodes...)})
+			s := steps[0]
+			if got := fmt.Sprintf("%s:%s:%s", s.Name, s.Action, s.Region); got != tc.want {
+				t.Errorf("first step %s, want %s (Why %q)", got, tc.want, s.Why)
+			}
+			if tc.why != "" && s.Why != tc.why {
+				t.Errorf("Why\n got %s\nwant %s", s.Why, tc.why)
+			}
+		})
+	}
 }
