@@ -1,6 +1,6 @@
 // Package status is the outcome of ramdaxinit's setup as it writes it to
 // /run/ramdax/status.json: one entry per namespace, with the state it was
-// left in. Programs and tests read it instead of scraping the console.
+// left in, and the regions with their NUMA nodes. Programs and tests read it instead of scraping the console.
 package status
 
 import (
@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/ramdax/appliance/nvdimm"
 )
 
 // File is where ramdaxinit writes the status.
@@ -36,10 +38,31 @@ type Entry struct {
 	Detail string `json:"detail,omitempty"`
 }
 
+// Region is one region as setup found it, with the NUMA nodes its memory
+// lies on, so that work can be placed near its namespaces. A node the
+// kernel does not show (no CONFIG_NUMA, or NUMA_NO_NODE) is left out, as
+// in ramdaxctl list --json.
+type Region struct {
+	Dev        string `json:"dev"`
+	Size       uint64 `json:"size"`
+	NumaNode   *int   `json:"numa_node,omitempty"`
+	TargetNode *int   `json:"target_node,omitempty"`
+}
+
+// Regions returns the status of each region.
+func Regions(regions []nvdimm.Region) []Region {
+	out := make([]Region, len(regions))
+	for i, r := range regions {
+		out[i] = Region{Dev: r.Dev, Size: r.Size, NumaNode: nvdimm.KnownNode(r.NumaNode), TargetNode: nvdimm.KnownNode(r.TargetNode)}
+	}
+	return out
+}
+
 // Status is the whole outcome.
 type Status struct {
 	Ready         bool     `json:"ready"`
 	Namespaces    []Entry  `json:"namespaces"`
+	Regions       []Region `json:"regions,omitempty"`
 	Errors        []string `json:"errors,omitempty"`
 	CmdlineErrors int      `json:"cmdline_errors"`
 	Seconds       float64  `json:"seconds"`

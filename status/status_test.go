@@ -1,9 +1,13 @@
 package status
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
+
+	"github.com/ramdax/appliance/nvdimm"
 )
 
 func TestWriteReplacesWholeFile(t *testing.T) {
@@ -30,5 +34,33 @@ func TestWriteReplacesWholeFile(t *testing.T) {
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
 		t.Errorf("status.json mode %v (%v), want 0644", fi.Mode(), err)
+	}
+}
+
+func TestRegionNodes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "status.json")
+	st := &Status{Regions: Regions([]nvdimm.Region{
+		{Dev: "region0", Size: 1 << 30, NumaNode: 0, TargetNode: 0},
+		{Dev: "region1", Size: 1 << 30, NumaNode: 1, TargetNode: nvdimm.NoNode},
+		{Dev: "region2", Size: 1 << 30, NumaNode: nvdimm.NoNode, TargetNode: nvdimm.NoNode},
+	})}
+	if err := Write(path, st); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw struct{ Regions []map[string]any }
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	want := []map[string]any{
+		{"dev": "region0", "size": float64(1 << 30), "numa_node": float64(0), "target_node": float64(0)},
+		{"dev": "region1", "size": float64(1 << 30), "numa_node": float64(1)},
+		{"dev": "region2", "size": float64(1 << 30)},
+	}
+	if !reflect.DeepEqual(raw.Regions, want) {
+		t.Errorf("regions in status.json = %v, want %v (unknown nodes left out)", raw.Regions, want)
 	}
 }

@@ -119,6 +119,7 @@ func reconcileLayout(l *logger, sys *nvdimm.Sysfs, lay *layout.Layout, cmdlineEr
 		st.Fail("%v", err)
 		return
 	}
+	st.Regions = status.Regions(regions)
 	have, unreadable, err := sys.ScanNamespaces()
 	if err != nil {
 		st.Fail("read namespaces: %v", err)
