@@ -5,12 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/ramdax/appliance/apply"
 	"github.com/ramdax/appliance/layout"
 	"github.com/ramdax/appliance/nvdimm"
-	"github.com/u-root/u-root/pkg/libinit"
 	"github.com/u-root/u-root/pkg/mount"
 	"golang.org/x/sys/unix"
 )
@@ -18,25 +18,125 @@ import (
 // shells are tried in order for the console shell.
 var shells = []string{"/bin/defaultsh", "/bin/sh", "/bbin/gosh"}
 
-// runShell gives the console to a shell and starts a new one whenever it
-// exits: as PID 1, ramdaxinit must never leave the machine without a
-// console. A shell that keeps dying at once is started again after a
-// growing pause, up to a minute, so that its errors stay readable.
-func runShell(l *logger) {
-	var pause shellPause
+// consoleShell is the shell kept on one console.
+type consoleShell struct {
+	tty     string // empty: ramdaxinit's own stdin, stdout and stderr
+	pause   shellPause
+	started time.Time
+}
+
+// shellSupervisor keeps a shell on every console and starts a new one
+// whenever one exits: as PID 1, ramdaxinit must never leave the machine
+// without a console. A shell that keeps dying at once is started again
+// after a growing pause, up to a minute, so that its errors stay
+// readable. It also reaps orphans, as PID 1 must.
+type shellSupervisor struct {
+	l       *logger
+	mu      sync.Mutex
+	running map[int]*consoleShell
+}
+
+// runShells keeps a shell on each of ttys, or on ramdaxinit's own console
+// when there are none. It never returns.
+func runShells(l *logger, ttys []string) {
+	s := &shellSupervisor{l: l, running: map[int]*consoleShell{}}
+	if len(ttys) == 0 {
+		ttys = []string{""}
+	}
+	for _, tty := range ttys {
+		s.start(&consoleShell{tty: tty})
+	}
+	s.reap()
+}
+
+// start starts c's shell, or schedules another try when it cannot.
+func (s *shellSupervisor) start(c *consoleShell) {
+	// The lock covers Start and the bookkeeping, so that reap cannot take
+	// a shell that exits at once for an orphan.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.started = time.Now()
+	cmd, err := shellCommand(c.tty)
+	if err == nil {
+		err = cmd.Start()
+		closeStdio(cmd)
+	}
+	if err != nil {
+		s.l.Printf("error: shell on %s: %v", c.name(), err)
+		s.again(c)
+		return
+	}
+	s.running[cmd.Process.Pid] = c
+}
+
+// again starts c's shell after its pause.
+func (s *shellSupervisor) again(c *consoleShell) {
+	wait := c.pause.next(time.Since(c.started))
+	if wait > 0 {
+		s.l.Printf("starting a new shell on %s in %v", c.name(), wait)
+	}
+	time.AfterFunc(wait, func() { s.start(c) })
+}
+
+// reap waits for children forever: a shell that exits gets a new one,
+// and orphans are only collected.
+func (s *shellSupervisor) reap() {
 	for {
-		cmds := make([]*exec.Cmd, 0, len(shells))
-		for _, sh := range shells {
-			cmds = append(cmds, libinit.Command(sh, libinit.WithTTYControl(true)))
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, 0, nil)
+		if err != nil {
+			// No children right now: the shells are between tries.
+			time.Sleep(time.Second)
+			continue
 		}
-		started := time.Now()
-		if libinit.RunCommands(l.Debugf, cmds...) == 0 {
-			l.Printf("no shell found in %v", shells)
+		s.mu.Lock()
+		c, ok := s.running[pid]
+		delete(s.running, pid)
+		s.mu.Unlock()
+		if ok {
+			s.l.Printf("shell on %s exited (%v)", c.name(), ws)
+			s.again(c)
 		}
-		libinit.WaitOrphans()
-		wait := pause.next(time.Since(started))
-		l.Printf("shell exited; starting a new one in %v", wait)
-		time.Sleep(wait)
+	}
+}
+
+func (c *consoleShell) name() string {
+	if c.tty == "" {
+		return "the console"
+	}
+	return c.tty
+}
+
+// shellCommand is the first shell of shells that exists, on tty as its
+// controlling terminal, in a session of its own.
+func shellCommand(tty string) (*exec.Cmd, error) {
+	var cmd *exec.Cmd
+	for _, sh := range shells {
+		if _, err := os.Stat(sh); err == nil {
+			cmd = exec.Command(sh)
+			break
+		}
+	}
+	if cmd == nil {
+		return nil, fmt.Errorf("no shell found in %v", shells)
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if tty != "" {
+		f, err := os.OpenFile(tty, os.O_RDWR, 0)
+		if err != nil {
+			return nil, err
+		}
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = f, f, f
+	}
+	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true, Setctty: true}
+	return cmd, nil
+}
+
+// closeStdio closes the terminal shellCommand opened, once the shell has
+// its own copy.
+func closeStdio(cmd *exec.Cmd) {
+	if f, ok := cmd.Stdin.(*os.File); ok && f != os.Stdin {
+		f.Close()
 	}
 }
 

@@ -53,12 +53,14 @@ func main() {
 		libinit.NetInit()
 		keepKernelLog()
 	}
-	// After CreateRootfs: /dev/kmsg only exists once /dev is mounted.
-	l := newLogger(os.Stdout)
+	// After CreateRootfs: /dev/kmsg and the consoles only exist once /dev
+	// and /sys are mounted.
+	ttys := consoleDevices(activeConsoles)
+	l := newLogger(openConsoles(ttys, os.Stdout))
 	then := safeSetup(l)
 	safeHandOver(l, then)
 	if os.Getpid() == 1 {
-		runShell(l)
+		runShells(l, ttys)
 	}
 }
 
