@@ -24,7 +24,7 @@ func ScriptFile(mac net.HardwareAddr) string {
 // the console, and initrd= so that the kernel's EFI stub finds the
 // initramfs under UEFI iPXE (BIOS boots ignore it).
 func commonArgs() []string {
-	return []string{image.Console, "initrd=" + image.InitramfsFile}
+	return append(strings.Fields(image.Console), "initrd="+image.InitramfsFile)
 }
 
 // KernelArgs is the whole kernel command line of a node booting lay, one

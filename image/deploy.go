@@ -20,8 +20,9 @@ const (
 )
 
 // Console is the part of the command line every node shares: the
-// appliance talks on the first serial port.
-const Console = "console=ttyS0"
+// appliance talks on the screen (tty0) and the first serial port, which
+// is /dev/console. ramdaxinit keeps a shell on each.
+const Console = "console=tty0 console=ttyS0"
 
 // DefaultLayout is the per-node part of the command line the artifacts
 // boot with unless edited: a 528 MiB carveout at 1 GiB (no space lost to

@@ -19,7 +19,7 @@ func TestIPXEScriptHasOneLayoutLine(t *testing.T) {
 	if n := strings.Count(s, "\nset layout "+DefaultLayout+"\n"); n != 1 {
 		t.Errorf("want one `set layout` line with the default layout, got %d in:\n%s", n, s)
 	}
-	for _, want := range []string{"#!ipxe\n", "\nkernel bzImage console=ttyS0 initrd=initramfs.cpio.zst ${layout}\n",
+	for _, want := range []string{"#!ipxe\n", "\nkernel bzImage console=tty0 console=ttyS0 initrd=initramfs.cpio.zst ${layout}\n",
 		"\ninitrd initramfs.cpio.zst\n", "\nboot\n"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("boot.ipxe lacks %q:\n%s", want, s)
@@ -30,7 +30,7 @@ func TestIPXEScriptHasOneLayoutLine(t *testing.T) {
 func TestGrubConfigOnSerial(t *testing.T) {
 	c := GrubConfig(DefaultLayout)
 	for _, want := range []string{"serial --unit=0", "terminal_input serial console", "terminal_output serial console",
-		"\tlinux /boot/bzImage console=ttyS0 " + DefaultLayout + "\n", "\tinitrd /boot/initramfs.cpio.zst\n"} {
+		"\tlinux /boot/bzImage console=tty0 console=ttyS0 " + DefaultLayout + "\n", "\tinitrd /boot/initramfs.cpio.zst\n"} {
 		if !strings.Contains(c, want) {
 			t.Errorf("grub.cfg lacks %q:\n%s", want, c)
 		}

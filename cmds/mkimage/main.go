@@ -14,7 +14,7 @@
 //	unpacked by make distro-kernel).
 //
 //	iso and pxe also copy the kernel to DIR/bzImage and write the default
-//	command line, console=ttyS0 plus -layout, to DIR/cmdline.txt; iso
+//	command line, console=tty0 console=ttyS0 plus -layout, to DIR/cmdline.txt; iso
 //	writes DIR/ramdax.iso (grub, BIOS and UEFI), pxe the DIR/pxe bundle
 //	(bzImage, the initramfs, boot.ipxe). With no artifact named, it writes
 //	them all. DIR/manifest lists the size and sha256 of each file.
