@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +58,9 @@ type Machine struct {
 	// CPUs is the number of virtual CPUs. Default 1: two host cores run
 	// TCG, and a second vCPU mostly costs boot time.
 	CPUs int
+	// Consoles are the console= devices, the last one /dev/console.
+	// Default: ttyS0, the serial port the harness reads.
+	Consoles []string
 	// Carveouts become memmap= parameters, in order.
 	Carveouts []Carveout
 	// RAMFile, when set, backs guest RAM with this file (share=on), so
@@ -85,6 +89,9 @@ type Machine struct {
 	Netns string
 	// UEFI boots OVMF instead of SeaBIOS.
 	UEFI bool
+	// Server is the server hardware: chipset, NUMA, disks, NICs,
+	// keyboard and screen.
+	Server Server
 	// QEMUArgs are extra QEMU arguments, after the harness's own.
 	QEMUArgs []string
 }
@@ -125,6 +132,10 @@ func WithCPUs(n int) Option { return func(m *Machine) { m.CPUs = n } }
 func WithCarveout(size, start string) Option {
 	return func(m *Machine) { m.Carveouts = append(m.Carveouts, Carveout{size, start}) }
 }
+
+// WithConsoles replaces the console= devices, ttyS0 by default: the kernel
+// and ramdaxinit talk on each, and the last one is /dev/console.
+func WithConsoles(devs ...string) Option { return func(m *Machine) { m.Consoles = devs } }
 
 // WithPersistentRAM backs guest RAM with file, so that it outlives QEMU:
 // booting again with the same file and carveouts finds the namespaces and
@@ -191,10 +202,11 @@ func WithQEMUArgs(args ...string) Option {
 
 // newMachine applies opts over the defaults.
 func newMachine(t testing.TB, opts []Option) *Machine {
-	m := &Machine{Memory: "2G", CPUs: 1, Timeout: Timeout(DefaultTimeout)}
+	m := &Machine{Memory: "2G", CPUs: 1, Consoles: []string{"ttyS0"}, Timeout: Timeout(DefaultTimeout)}
 	for _, o := range opts {
 		o(m)
 	}
+	m.Server.applyNodes(m)
 	if m.Kernel == "" {
 		m.Kernel = BuiltinKernel(t)
 	}
@@ -204,7 +216,11 @@ func newMachine(t testing.TB, opts []Option) *Machine {
 // KernelCmdline is the full kernel command line the machine boots with,
 // minus what hugelgupf/vmtest adds itself.
 func (m *Machine) KernelCmdline() string {
-	args := []string{"console=ttyS0", "panic=-1"}
+	var args []string
+	for _, c := range m.Consoles {
+		args = append(args, "console="+c)
+	}
+	args = append(args, "panic=-1")
 	for _, c := range m.Carveouts {
 		args = append(args, c.String())
 	}
@@ -221,7 +237,8 @@ func (m *Machine) qemuCommand(t testing.TB) string {
 	if m.Netns != "" {
 		args = append([]string{"setpriv", "--pdeathsig", "KILL", "ip", "netns", "exec", m.Netns}, args...)
 	}
-	if m.RAMFile != "" {
+	// NUMA nodes have a backend each (Server.nodeArgs).
+	if m.RAMFile != "" && len(m.Server.Nodes) == 0 {
 		args = append(args,
 			"-object", fmt.Sprintf("memory-backend-file,id=ram0,size=%s,mem-path=%s,share=on", m.Memory, m.RAMFile),
 			"-machine", "memory-backend=ram0")
@@ -236,7 +253,7 @@ func (m *Machine) qemuFns(t testing.TB) []qemu.Fn {
 		qemu.WithQEMUCommand(m.qemuCommand(t)),
 		qemu.WithVMTimeout(m.Timeout),
 		consoleFile(t),
-		qemu.ArbitraryArgs(append(m.firmwareArgs(t), m.QEMUArgs...)...),
+		qemu.ArbitraryArgs(slices.Concat(m.firmwareArgs(t), m.Server.args(t, m.RAMFile), m.QEMUArgs)...),
 	}
 	if !m.firmwareBoots() {
 		fns = append(fns, qemu.WithKernel(m.Kernel), qemu.WithAppendKernel(m.KernelCmdline()))
