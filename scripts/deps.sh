@@ -23,6 +23,9 @@ packages=(
 	# ipxe.efi; the fleet suite runs dnsmasq (the binary alone, no system
 	# service) in a network namespace made with iproute2's ip.
 	ipxe dnsmasq-base iproute2
+	# The server suite reads the screen's screenshots as an operator would,
+	# with OCR.
+	tesseract-ocr
 )
 
 missing=()
