@@ -1,19 +1,35 @@
 #!/usr/bin/env bash
-# distro.sh unpacks Debian's newest 7.x cloud kernel (image, modules and
-# config) into the cache and runs depmod on it. That kernel ships RAMDAX and
-# the nvdimm/dax drivers as modules, which is what kmod/ handles.
+# distro.sh unpacks Debian's newest 7.x kernel (image, modules and config)
+# into the cache and runs depmod on it. That kernel ships RAMDAX and the
+# nvdimm/dax drivers as modules, which is what kmod/ handles.
 #
-# Output in OUT (default build/distro): vmlinuz, config, manifest, and
-# `modules`, a link to the unpacked /lib/modules/<release> tree.
+#   distro.sh [OUT] [VARIANT]
+#
+# VARIANT is `cloud` (the default: Debian's kernel for VMs, small, without
+# most hardware drivers) or `generic` (the kernel Debian installs on real
+# machines: NVMe, SATA and SAS HBAs, server NICs, xHCI, as modules).
+# Output in OUT (default build/distro, build/distro-generic for generic):
+# vmlinuz, config, manifest, and `modules`, a link to the unpacked
+# /lib/modules/<release> tree. The cache keeps each release and version
+# apart.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:-build/distro}
+variant=${2:-cloud}
+case $variant in
+cloud) flavour=cloud-amd64 default_out=build/distro ;;
+generic) flavour=amd64 default_out=build/distro-generic ;;
+*)
+	echo "usage: distro.sh [OUT] [cloud|generic]" >&2
+	exit 2
+	;;
+esac
+out=${1:-$default_out}
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/ramdax-appliance
 
 log() { echo "distro-kernel: $*" >&2; }
 
-binary=${RAMDAX_DISTRO_KERNEL:-$("$here/debian.sh" newest '^linux-binary-unsigned-7\.[0-9.]+\+deb[0-9]+-cloud-amd64$')}
+binary=${RAMDAX_DISTRO_KERNEL:-$("$here/debian.sh" newest "^linux-binary-unsigned-7\.[0-9.]+\+deb[0-9]+-$flavour\$")}
 release=${binary#linux-binary-unsigned-}
 pkgver=$("$here/debian.sh" version "$binary")
 root=$cache/distro/$release-$pkgver
@@ -39,6 +55,7 @@ ln -sfn "$moddir" "$out/modules"
 	echo "package: $binary"
 	echo "version: $pkgver"
 	echo "release: $release"
+	echo "variant: $variant"
 	echo "vmlinuz-sha256: $(sha256sum <"$out/vmlinuz" | cut -d' ' -f1)"
 	echo "ramdax: $(grep '^CONFIG_RAMDAX=' "$out/config")"
 } >"$out/manifest"
