@@ -207,3 +207,12 @@ func Closure(modulesDir string, names ...string) ([]string, error) {
 	}
 	return files, nil
 }
+
+// names returns the modules' names.
+func names(mods []Module) []string {
+	n := make([]string, len(mods))
+	for i, m := range mods {
+		n[i] = m.Name
+	}
+	return n
+}

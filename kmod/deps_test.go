@@ -26,14 +26,6 @@ func readDistro(t *testing.T) *Deps {
 	return d
 }
 
-func names(mods []Module) []string {
-	var n []string
-	for _, m := range mods {
-		n = append(n, m.Name)
-	}
-	return n
-}
-
 func TestDistroOrder(t *testing.T) {
 	d := readDistro(t)
 	mods, err := d.Order(Needed...)

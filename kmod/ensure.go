@@ -51,9 +51,15 @@ type config struct {
 	modules    []string
 	logf       func(string, ...any)
 	kernel     kernel
+
+	// Coldplug only.
+	blacklist []string
+	passes    int
+	limit     time.Duration
+	quiet     time.Duration
 }
 
-// Option changes how Ensure works.
+// Option changes how Ensure and Coldplug work.
 type Option func(*config)
 
 // WithSysfs sets where sysfs is mounted (default "/sys"); tests point it at

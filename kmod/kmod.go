@@ -15,9 +15,12 @@
 // [Ensure] tells the two apart and does what each needs. [Closure] tells the
 // image builder which files of a modules directory to pack.
 //
-// There is no udev in the initramfs, so nothing autoloads modules from
-// modules.alias: nd_e820 (alias platform:e820_pmem*) is only ever loaded if
-// someone asks for it, and this package refuses to. Booting with
+// There is no udev in the initramfs. On a modular kernel, once the nvdimm
+// modules are in, [Coldplug] does udev's boot-time job for the hardware
+// drivers the image carries: it matches each device's
+// modalias against modules.alias and loads what matches. nd_e820 (alias
+// platform:e820_pmem*) matches the carveout's device, and Coldplug, like
+// the rest of this package, never loads it. Booting with
 // module_blacklist=nd_e820 on the kernel command line makes the kernel
 // refuse it as well, should a udev-based initramfs or a stray modprobe ever
 // try.

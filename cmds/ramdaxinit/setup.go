@@ -95,6 +95,13 @@ func modulesFor(lay *layout.Layout) []string {
 // bringUp makes the drivers available and moves the carveouts to ramdax.
 func bringUp(l *logger, modules []string) (*nvdimm.Sysfs, error) {
 	kind, err := kmod.Ensure(kmod.WithModules(modules...), kmod.WithLogf(l.Debugf))
+	if kind == kmod.Modular {
+		// The disks, NICs and keyboard, whatever came of the nvdimm
+		// drivers: a failure here is logged, never a setup error.
+		if err := kmod.Coldplug(kmod.WithLogf(l.Printf)); err != nil {
+			l.Printf("error: hardware drivers: %v", err)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("nvdimm drivers: %w", err)
 	}
