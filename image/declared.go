@@ -43,11 +43,19 @@ func Declared(modular bool) []string {
 	}
 	patterns = append(patterns, FilesystemLibraries...)
 	if modular {
-		patterns = append(patterns, "lib/modules", "lib/modules/*", "lib/modules/*/*",
-			"lib/modules/*/*/*", "lib/modules/*/*/*/*", "lib/modules/*/*/*/*/*", "lib/modules/*/*/*/*/*/*")
+		// lib/modules/<release>/kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko.xz
+		// is the deepest kind of path a module has.
+		p := "lib/modules"
+		for range modulesDepth + 1 {
+			patterns = append(patterns, p)
+			p += "/*"
+		}
 	}
 	return patterns
 }
+
+// modulesDepth is how many levels under lib/modules Declared allows.
+const modulesDepth = 10
 
 // Undeclared lists the files of the newc cpio archive at archive that no
 // pattern of declared matches: what the build added beyond what the image

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/ramdax/appliance/kmod"
 	"github.com/u-root/gobusybox/src/pkg/golang"
@@ -77,13 +78,19 @@ func Appliance(modulesDir string) ([]uimage.Modifier, error) {
 }
 
 // ModuleFiles maps kmod's closure of modulesDir to host:guest pairs under
-// lib/modules/<release>, for uimage.WithFiles.
+// lib/modules/<release>, for uimage.WithFiles: the nvdimm, dax and file
+// system modules, and those of kmod.Hardware the kernel has as modules,
+// for kmod.Coldplug.
 func ModuleFiles(modulesDir string) ([]string, error) {
 	dir, err := filepath.EvalSymlinks(modulesDir)
 	if err != nil {
 		return nil, fmt.Errorf("modules dir: %w", err)
 	}
-	rel, err := kmod.Closure(dir, kmod.Needed...)
+	names, err := Modules(dir)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := kmod.Closure(dir, names...)
 	if err != nil {
 		return nil, fmt.Errorf("module closure of %s: %w", dir, err)
 	}
@@ -93,6 +100,17 @@ func ModuleFiles(modulesDir string) ([]string, error) {
 		pairs[i] = filepath.Join(dir, r) + ":" + filepath.Join(guest, r)
 	}
 	return pairs, nil
+}
+
+// Modules lists the modules an image for the modules directory dir packs,
+// before their dependencies: kmod.Needed and the modules of kmod.Hardware
+// that the kernel has. Drivers it builds in or lacks are left out.
+func Modules(dir string) ([]string, error) {
+	d, err := kmod.ReadDeps(dir)
+	if err != nil {
+		return nil, fmt.Errorf("modules of %s: %w", dir, err)
+	}
+	return append(slices.Clone(kmod.Needed), d.Modules(kmod.Hardware...)...), nil
 }
 
 // Build writes an initramfs (a newc cpio archive) to out.

@@ -121,6 +121,18 @@ func (d *Deps) Builtin(name string) bool {
 	return d.builtin[ModName(name)]
 }
 
+// Modules returns those of names that modules.dep lists: the ones this
+// kernel has as loadable modules, not built in and not missing.
+func (d *Deps) Modules(names ...string) []string {
+	var mods []string
+	for _, n := range names {
+		if _, ok := d.path[ModName(n)]; ok {
+			mods = append(mods, n)
+		}
+	}
+	return mods
+}
+
 // Order returns the modules to load for names, each after the modules it
 // needs, each once. Built-in modules are left out.
 func (d *Deps) Order(names ...string) ([]Module, error) {

@@ -200,3 +200,13 @@ func TestModName(t *testing.T) {
 		}
 	}
 }
+
+func TestModules(t *testing.T) {
+	d, err := ReadDeps(writeDir(t, "kernel/a-b.ko.xz:\nkernel/c.ko:\n", "kernel/fs/ext4/ext4.ko\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.Modules("ext4", "a_b", "nosuch", "c"), []string{"a_b", "c"}; !slices.Equal(got, want) {
+		t.Errorf("Modules = %v, want %v", got, want)
+	}
+}

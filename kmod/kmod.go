@@ -17,7 +17,7 @@
 //
 // There is no udev in the initramfs. On a modular kernel, once the nvdimm
 // modules are in, [Coldplug] does udev's boot-time job for the hardware
-// drivers the image carries: it matches each device's
+// drivers the image carries ([Hardware]): it matches each device's
 // modalias against modules.alias and loads what matches. nd_e820 (alias
 // platform:e820_pmem*) matches the carveout's device, and Coldplug, like
 // the rest of this package, never loads it. Booting with
@@ -61,3 +61,22 @@ var Needed = append(append([]string{}, Drivers...), Filesystems...)
 // e820_pmem device as ramdax and would claim the carveout as a label-less
 // region.
 var Forbidden = []string{"nd_e820"}
+
+// Hardware lists the drivers a distro image carries for real machines, by
+// module name, so that [Coldplug] finds the disks, NICs, keyboard and
+// screen of a server. A kernel that builds one in, or lacks it (the cloud
+// kernel has no e1000e or xHCI), just goes without; Closure adds what they
+// need.
+var Hardware = []string{
+	// Storage: NVMe, SATA (AHCI), SAS/RAID HBAs, virtio-scsi, USB sticks,
+	// and the SCSI disk driver the SATA, SAS and USB disks show up through.
+	"nvme", "ahci", "sd_mod", "virtio_scsi", "mpt3sas", "megaraid_sas", "usb_storage",
+	// NICs: Intel's (e1000e, igb, ixgbe, i40e, ice), Mellanox, Broadcom
+	// and virtio.
+	"e1000e", "igb", "ixgbe", "i40e", "ice", "mlx5_core", "bnxt_en", "virtio_net",
+	// USB host controllers and a USB keyboard at the console.
+	"xhci_pci", "xhci_hcd", "usbhid", "hid_generic",
+	// Consoles: the firmware's framebuffer (Debian builds efifb, simplefb
+	// and fbcon in) and the 8250 serial ports it leaves modular.
+	"efifb", "simplefb", "fbcon", "simpledrm", "8250_exar", "8250_lpss", "8250_pci", "8250_pnp",
+}
