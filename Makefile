@@ -11,13 +11,17 @@ MEMMAP  ?= 540800K!1G
 CMDLINE ?= ramdax.ns=data:fsdax:256M:fs=ext4:mount=/mnt/data ramdax.ns=fast:devdax:128M ramdax.ns=scratch:raw:rest
 
 KERNEL    := build/kernel/bzImage
-DISTRO    := build/distro/vmlinuz
+# The Debian kernel FLAVOUR=distro uses: build/distro (cloud) or
+# build/distro-generic (generic, for real machines); make distro-kernel
+# unpacks both.
+DISTRO_DIR ?= build/distro
+DISTRO    := $(DISTRO_DIR)/vmlinuz
 INITRAMFS := build/initramfs.cpio.zst
-# builtin (RAMDAX built in, build/kernel) or distro (Debian's cloud kernel
-# and its modules, build/distro).
+# builtin (RAMDAX built in, build/kernel) or distro (a Debian kernel
+# and its modules, DISTRO_DIR).
 FLAVOUR   ?= builtin
 ifeq ($(FLAVOUR),distro)
-MKIMAGE   := $(GO) run ./cmds/mkimage -flavour distro -modules build/distro/modules -kernel $(DISTRO)
+MKIMAGE   := $(GO) run ./cmds/mkimage -flavour distro -modules $(DISTRO_DIR)/modules -kernel $(DISTRO)
 else
 MKIMAGE   := $(GO) run ./cmds/mkimage -flavour builtin -kernel $(KERNEL)
 endif
@@ -47,9 +51,10 @@ deps:
 kernel: deps
 	@kernel-config/build.sh build/kernel
 
-## distro-kernel: unpack Debian's cloud kernel, which has RAMDAX as a module.
+## distro-kernel: unpack Debian's kernels, which have RAMDAX as a module: the cloud one (build/distro) and the generic one for real machines (build/distro-generic).
 distro-kernel: deps
-	@kernel-config/distro.sh build/distro
+	@kernel-config/distro.sh build/distro cloud
+	@kernel-config/distro.sh build/distro-generic generic
 
 ## initramfs: build the appliance initramfs, build/initramfs.cpio.zst (FLAVOUR=builtin or distro).
 initramfs: deps
