@@ -73,8 +73,12 @@ func Coldplug(opts ...Option) error {
 		cp.skip[ModName(n)] = true
 	}
 	passes := cp.run()
-	c.logf("kmod: coldplug loaded %d modules for %d devices in %.3f s (%d passes, %d failed): %s",
-		len(cp.loaded), len(cp.served), time.Since(start).Seconds(), passes, cp.failed, strings.Join(cp.loaded, " "))
+	loaded := ""
+	if len(cp.loaded) > 0 {
+		loaded = ": " + strings.Join(cp.loaded, " ")
+	}
+	c.logf("kmod: coldplug loaded %d modules for %d devices in %.3f s (%d passes, %d failed)%s",
+		len(cp.loaded), len(cp.served), time.Since(start).Seconds(), passes, cp.failed, loaded)
 	return nil
 }
 

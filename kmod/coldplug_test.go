@@ -203,6 +203,9 @@ func TestColdplugLimits(t *testing.T) {
 	if got := m.loaded(); len(got) != 0 {
 		t.Errorf("no time loaded %v", got)
 	}
+	if summary := m.lines[len(m.lines)-1]; !strings.HasSuffix(summary, "(1 passes, 0 failed)") {
+		t.Errorf("summary %q, want no module list", summary)
+	}
 	if !m.logged("time limit of 0s reached; bad and later modules not loaded") {
 		t.Errorf("no line for the time limit: %q", m.lines)
 	}
