@@ -30,6 +30,9 @@ func GrubConfig(layout string) string {
 serial --unit=0 --speed=115200
 terminal_input serial console
 terminal_output serial console
+# The video drivers, so that on UEFI the kernel gets the firmware's
+# framebuffer (and the screen its console) rather than "blind mode".
+insmod all_video
 set timeout=5
 set default=0
 
