@@ -69,7 +69,10 @@ func appendParam(param string) func(*testing.T, *qemu.VM) {
 		expectLines(t, vm, "initrd /boot/")
 		time.Sleep(Timeout(time.Second))
 		typeKeys(t, vm, "\x0e\x0e\x05")
-		typeEchoed(t, vm, " "+param)
+		// The line's end comes before the typed text: the param alone may
+		// match the line's own text and not the echo.
+		lineEnd := image.DefaultLayout[len(image.DefaultLayout)-8:]
+		typeEchoed(t, vm, lineEnd, " "+param)
 		typeKeys(t, vm, "\x18")
 		// go-expect keeps the last read deadline on the console: this
 		// wait's long one replaces typeEchoed's short ones.
@@ -91,14 +94,14 @@ func typeKeys(t *testing.T, vm *qemu.VM, keys string) {
 }
 
 // typeEchoed types text into grub's editor one key at a time, each only
-// after the editor has redrawn the line with the text typed so far, which
-// must fit on the line. A fixed pace was not enough: on a loaded CI
+// after the editor has redrawn the line with the text typed so far after
+// before, the text left of the cursor; both must fit on the screen's row. A fixed pace was not enough: on a loaded CI
 // machine a redraw took longer than the pace, and keys were lost. A key
 // whose echo does not come is typed once more.
-func typeEchoed(t *testing.T, vm *qemu.VM, text string) {
+func typeEchoed(t *testing.T, vm *qemu.VM, before, text string) {
 	t.Helper()
 	for i, k := range text {
-		typed := text[:i+utf8.RuneLen(k)]
+		typed := before + text[:i+utf8.RuneLen(k)]
 		sendKey(t, vm, k)
 		if _, err := vm.Console.Expect(expect.String(typed), expect.WithTimeout(Timeout(5*time.Second))); err == nil {
 			continue
