@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/digitalocean/go-qemu/qmp"
-	"github.com/hugelgupf/vmtest/testtmp"
 )
 
 // Monitor is QEMU's machine protocol (QMP) socket of one boot: what an
@@ -74,11 +74,16 @@ func (m *Monitor) run(execute string, args any) error {
 	return nil
 }
 
-// Screenshot writes the screen to a PNG file named name in the test's
-// kept temp directory and returns its path.
+// Screenshot writes the screen to a PNG file named name and returns its
+// path. Screenshots are kept, pass or fail, in build/screenshots/TEST/,
+// for a person to look at what the test read.
 func (m *Monitor) Screenshot(t testing.TB, name string) string {
 	t.Helper()
-	path := filepath.Join(testtmp.TempDir(t), name)
+	dir := filepath.Join(RepoRoot(t), "build", "screenshots", strings.ReplaceAll(t.Name(), "/", "_"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
 	if err := m.run("screendump", map[string]string{"filename": path, "format": "png"}); err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
