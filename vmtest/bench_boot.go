@@ -193,6 +193,34 @@ func benchBoot(b *testing.B, accel string, boots int) {
 	}
 }
 
+// serverPrefix names the boot rows of the server machine.
+const serverPrefix = "server/"
+
+// benchServerBoot boots the ramdaxinit setups on ServerHardware under TCG,
+// boots times each, round robin, and records the medians.
+func benchServerBoot(b *testing.B, boots int) {
+	setups := bootSetups[:2]
+	results := make([][]bootResult, len(setups))
+	for i := range boots {
+		for j, s := range setups {
+			opts := append(append(ServerHardware(), defaultLayout()...), WithKernel(s.kernel(b)),
+				WithInitramfs(imageFor(b, s.image).Zstd), withAccel(b, "tcg"))
+			r := bootToReady(b, fmt.Sprintf("server-%s-%d", s.key, i), s.ready, opts...)
+			if r.Created != 3 {
+				b.Fatalf("server %s: ready with %d created: want 3", s.key, r.Created)
+			}
+			b.Logf("bench: server boot %d/%d %s: kernel to /init %.2f s, to ready %.2f s", i+1, boots, s.key, r.KernelInit, r.KernelReady)
+			results[j] = append(results[j], r)
+		}
+	}
+	for j, s := range setups {
+		row := bootRow(s, "tcg", results[j])
+		row.Name = serverPrefix + s.key
+		recordRow(b, row)
+		b.ReportMetric(row.Values["kernel_init"], "server-"+s.key+"-s-kernel-init")
+	}
+}
+
 // bootRow is the medians of a setup's boots.
 func bootRow(s bootSetup, accel string, rs []bootResult) bench.Row {
 	med := func(f func(bootResult) float64) float64 { return median(rs, f) }

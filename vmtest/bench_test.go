@@ -53,6 +53,19 @@ func BenchmarkBootToReady(b *testing.B) {
 	}
 }
 
+// BenchmarkServerBoot boots the default layout on the server machine's
+// hardware (ServerHardware, on BIOS: OVMF does not end QEMU at power-off)
+// with both flavours, for the kernel's time to /init there.
+func BenchmarkServerBoot(b *testing.B) {
+	boots := 3
+	if bench.Quick() {
+		boots = 1
+	}
+	for b.Loop() {
+		benchServerBoot(b, boots)
+	}
+}
+
 // BenchmarkShellPrompt times, on the serial console, the wait from the
 // ready line to the shell's prompt, with the image's shell and with gosh's
 // line editor.

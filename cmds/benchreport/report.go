@@ -20,7 +20,7 @@ type report struct {
 func (r *report) table() string {
 	var b strings.Builder
 	r.header(&b)
-	for _, part := range []func(*strings.Builder){r.boot, r.setup, r.dax, r.size, r.kernel} {
+	for _, part := range []func(*strings.Builder){r.boot, r.setup, r.dax, r.size, r.kernel, r.budgets} {
 		b.WriteString("\n")
 		part(&b)
 	}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ramdax/appliance/vmtest/bench"
+)
+
+// The budgets the built-in kernel keeps since it drives servers too.
+const (
+	// budgetBootBytes bounds bzImage plus the compressed initramfs.
+	budgetBootBytes = 14 << 20
+	// vmKernelInitBefore is the kernel time to /init on the default VM of
+	// the VM-only kernel, the last before the server groups (commit
+	// a8d2d43, median of 5 TCG boots), and budgetKernelInit the factor
+	// the server kernel may take on it.
+	vmKernelInitBefore = 0.95
+	budgetKernelInit   = 1.25
+	// budgetColdBuild bounds a cold kernel build on the 2-core machines.
+	budgetColdBuild = 15 * 60
+)
+
+// The server machine's boot rows (vmtest's serverPrefix).
+var serverBootKeys = []struct{ name, label string }{
+	{"server/builtin-ramdaxinit", "built-in kernel"},
+	{"server/distro-ramdaxinit", "Debian kernel + modules"},
+}
+
+func (r *report) budgets(b *strings.Builder) {
+	b.WriteString("6. Server budgets: the built-in kernel drives servers as well as the default VM\n")
+	g := &grid{}
+	g.addf("what\tmeasured\tbudget\twithin")
+	if row, ok := r.find(bench.Size, "builtin-ramdaxinit"); ok {
+		v := row.Values["boot_total"]
+		g.addf("bzImage + initramfs (zstd), MiB\t%s\t%s\t%s", mib(v), mib(budgetBootBytes), within(v, budgetBootBytes))
+	}
+	if row, ok := r.findAccel(bench.Boot, "builtin-ramdaxinit", "tcg"); ok {
+		v, limit := row.Values["kernel_init"], budgetKernelInit*vmKernelInitBefore
+		g.addf("kernel time to /init, default VM, s\t%.2f\t%.2f (%.2f× %.2f)\t%s", v, limit, budgetKernelInit, vmKernelInitBefore, within(v, limit))
+	}
+	if row, ok := r.find(bench.Kernel, "cold"); ok && row.Values["seconds"] > 0 {
+		v := row.Values["seconds"]
+		g.addf("cold kernel build, s\t%.0f\t%d\t%s", v, budgetColdBuild, within(v, budgetColdBuild))
+	}
+	g.write(b)
+	for _, k := range serverBootKeys {
+		if row, ok := r.find(bench.Boot, k.name); ok {
+			fmt.Fprintf(b, "   server machine (q35, 2 NUMA nodes, 4 CPUs, NVMe, AHCI, e1000e, xHCI, VGA), %s: kernel to /init %.2f s, QEMU start to ready %.2f s, median of %d\n",
+				k.label, row.Values["kernel_init"], row.Values["wall"], row.Samples)
+		}
+	}
+}
+
+func within(v, limit float64) string {
+	if v <= limit {
+		return "yes"
+	}
+	return "NO"
+}
