@@ -79,12 +79,12 @@ func bilinear(g *image.Gray, x, y int) uint8 {
 }
 
 // ScreenShows says whether OCR text holds want, forgiving what OCR gets
-// wrong on a console font: case, spacing, and O for 0.
+// wrong on a console font: case, spacing, O for 0 and rn for m.
 func ScreenShows(text, want string) bool {
 	return strings.Contains(ocrFold(text), ocrFold(want))
 }
 
 func ocrFold(s string) string {
 	s = strings.ToLower(strings.Join(strings.Fields(s), ""))
-	return strings.ReplaceAll(s, "o", "0")
+	return strings.NewReplacer("o", "0", "rn", "m").Replace(s)
 }
