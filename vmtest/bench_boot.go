@@ -155,6 +155,26 @@ var bootSetups = []bootSetup{
 	{"distro-ndctl", "Debian kernel + modules + ndctl script", distroVmlinuz, imgNdctlDistro, scriptReady},
 }
 
+// BaselineKernelEnv names a built-in kernel to boot side by side with the
+// current one, such as the VM-only kernel from before the server groups
+// (a bzImage from an older kernel cache entry): the report then holds the
+// current kernel's time to /init against it.
+const BaselineKernelEnv = "RAMDAX_BASELINE_KERNEL"
+
+// baselineKey names the baseline kernel's boot rows.
+const baselineKey = "baseline-ramdaxinit"
+
+// setupsToBoot are bootSetups, and the baseline kernel when one is named.
+func setupsToBoot() []bootSetup {
+	path := os.Getenv(BaselineKernelEnv)
+	if path == "" {
+		return bootSetups
+	}
+	baseline := bootSetup{baselineKey, "baseline kernel (" + BaselineKernelEnv + ") + ramdaxinit",
+		func(testing.TB) string { return path }, imgApplianceBuiltin, ramdaxReady}
+	return append(slices.Clone(bootSetups), baseline)
+}
+
 func distroVmlinuz(tb testing.TB) string {
 	vmlinuz, _ := DistroKernel(tb)
 	return vmlinuz
@@ -171,9 +191,10 @@ func defaultLayout() []Option {
 // a change in the machine's load falls on all of them alike, and records
 // the medians.
 func benchBoot(b *testing.B, accel string, boots int) {
-	results := make([][]bootResult, len(bootSetups))
+	setups := setupsToBoot()
+	results := make([][]bootResult, len(setups))
 	for i := range boots {
-		for j, s := range bootSetups {
+		for j, s := range setups {
 			kernel := s.kernel(b)
 			opts := append(defaultLayout(), WithKernel(kernel), WithInitramfs(imageFor(b, s.image).Zstd), withAccel(b, accel))
 			r := bootToReady(b, fmt.Sprintf("%s-%d", s.key, i), s.ready, opts...)
@@ -185,7 +206,7 @@ func benchBoot(b *testing.B, accel string, boots int) {
 			results[j] = append(results[j], r)
 		}
 	}
-	for j, s := range bootSetups {
+	for j, s := range setups {
 		row := bootRow(s, accel, results[j])
 		recordRow(b, row)
 		b.ReportMetric(row.Values["wall"], accel+"-"+s.key+"-s-wall")
