@@ -53,6 +53,15 @@ func DistroKernel(t testing.TB) (vmlinuz, modules string) {
 		artifact(t, "", filepath.Join(dir, "modules", "modules.dep"), "make distro-kernel")
 }
 
+// GenericDistroKernel returns Debian's generic kernel (build/distro-generic,
+// or $RAMDAX_DISTRO_GENERIC_DIR), which has server hardware as modules, and
+// its modules directory.
+func GenericDistroKernel(t testing.TB) (vmlinuz, modulesDir string) {
+	const makeCmd = "make distro-kernel"
+	dir := artifact(t, "RAMDAX_DISTRO_GENERIC_DIR", "build/distro-generic", makeCmd)
+	return artifact(t, "", filepath.Join(dir, "vmlinuz"), makeCmd), filepath.Join(dir, "modules")
+}
+
 // artifact returns $env or root/rel, failing the test with the command that
 // makes it when it does not exist.
 func artifact(t testing.TB, env, rel, makeCmd string) string {

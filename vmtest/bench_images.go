@@ -31,6 +31,9 @@ const (
 	imgApplianceBuiltin = "appliance-builtin"
 	// The appliance with Debian's modules: the same plus kmod's closure.
 	imgApplianceDistro = "appliance-distro"
+	// The appliance with the modules of Debian's generic kernel, for the
+	// server machine.
+	imgApplianceGeneric = "appliance-generic"
 	// u-root's init and core commands, Debian's dash, ndctl, kmod and
 	// mkfs, and the scripts of vmtest/guest/scripts, run.sh as uinit.
 	imgScriptCore = "script-core"
@@ -51,6 +54,7 @@ type imageRecipe struct {
 var imageRecipes = map[string]imageRecipe{
 	imgApplianceBuiltin: {"", func(testing.TB) ([]uimage.Modifier, error) { return image.Appliance("") }, true},
 	imgApplianceDistro:  {imgApplianceBuiltin, applianceModules, true},
+	imgApplianceGeneric: {imgApplianceBuiltin, genericModules, true},
 	imgScriptCore:       {"", func(tb testing.TB) ([]uimage.Modifier, error) { return scriptImage(scriptsDir(tb)), nil }, false},
 	imgNdctlDistro:      {imgScriptCore, ndctlModules, true},
 	imgScaleBuiltin:     {imgScriptCore, guestPrograms, false},
@@ -108,6 +112,16 @@ func buildImage(tb testing.TB, name string) benchImage {
 // of Debian's modules directory.
 func applianceModules(tb testing.TB) ([]uimage.Modifier, error) {
 	files, err := image.ModuleFiles(distroModulesDir(tb))
+	if err != nil {
+		return nil, err
+	}
+	return []uimage.Modifier{uimage.WithFiles(files...)}, nil
+}
+
+// genericModules adds the modules of Debian's generic kernel.
+func genericModules(tb testing.TB) ([]uimage.Modifier, error) {
+	_, dir := GenericDistroKernel(tb)
+	files, err := image.ModuleFiles(dir)
 	if err != nil {
 		return nil, err
 	}

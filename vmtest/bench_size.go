@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ramdax/appliance/image"
@@ -17,17 +18,20 @@ import (
 func benchSize(b *testing.B) {
 	builtin, distro, ndctl := imageFor(b, imgApplianceBuiltin), imageFor(b, imgApplianceDistro), imageFor(b, imgNdctlDistro)
 	vmlinuz := distroVmlinuz(b)
-	modules, count := moduleBytes(b)
+	modules := moduleBytes(b, packedModules(b, distroModulesDir(b)))
+	generic, genericModules := GenericDistroKernel(b)
 	iso, isoCurrent := isoSize(b, builtin)
 	rows := []bench.Row{
 		sizeRow(b, "builtin-ramdaxinit", BuiltinKernel(b), builtin, map[string]float64{"iso": float64(iso), "iso_current": isoCurrent}),
-		sizeRow(b, "distro-ramdaxinit", vmlinuz, distro, map[string]float64{"modules": float64(modules), "module_files": float64(count)}),
-		sizeRow(b, "distro-ndctl", vmlinuz, ndctl, map[string]float64{"modules": float64(modules), "module_files": float64(count)}),
+		sizeRow(b, "distro-ramdaxinit", vmlinuz, distro, modules),
+		sizeRow(b, "distro-ndctl", vmlinuz, ndctl, moduleBytes(b, ndctlModuleFiles(b, distroModulesDir(b)))),
+		sizeRow(b, "generic-ramdaxinit", generic, imageFor(b, imgApplianceGeneric), moduleBytes(b, packedModules(b, genericModules))),
 	}
+	setups := len(rows)
 	rows = append(rows, largestRows(b, "builtin-ramdaxinit", builtin.CPIO, 8)...)
 	rows = append(rows, largestRows(b, "distro-ndctl", ndctl.CPIO, 6)...)
 	recordRow(b, rows...)
-	for _, r := range rows[:3] {
+	for _, r := range rows[:setups] {
 		b.Logf("bench: size %s: kernel %.0f, initramfs %.0f (%.0f compressed) bytes",
 			r.Name, r.Values["kernel"], r.Values["initramfs_cpio"], r.Values["initramfs_zst"])
 	}
@@ -50,9 +54,37 @@ func sizeRow(tb testing.TB, name, kernel string, img benchImage, extra map[strin
 }
 
 // moduleBytes is the size, as Debian ships them (xz-compressed), of the
-// modules the distro images pack: kmod's closure of kmod.Needed.
-func moduleBytes(tb testing.TB) (bytes int64, files int) {
-	dir, err := filepath.EvalSymlinks(distroModulesDir(tb))
+// module files at paths.
+func moduleBytes(tb testing.TB, paths []string) map[string]float64 {
+	var bytes int64
+	files := 0
+	for _, p := range paths {
+		if ext := filepath.Ext(p); ext == ".xz" || ext == ".ko" || ext == ".zst" {
+			bytes += fileSize(tb, p)
+			files++
+		}
+	}
+	return map[string]float64{"modules": float64(bytes), "module_files": float64(files)}
+}
+
+// packedModules are the files an appliance image for modulesDir packs
+// (image.ModuleFiles).
+func packedModules(tb testing.TB, modulesDir string) []string {
+	pairs, err := image.ModuleFiles(modulesDir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	paths := make([]string, len(pairs))
+	for i, p := range pairs {
+		paths[i], _, _ = strings.Cut(p, ":")
+	}
+	return paths
+}
+
+// ndctlModuleFiles are the files the ndctl image packs: kmod's closure of
+// kmod.Needed (moduleTree).
+func ndctlModuleFiles(tb testing.TB, modulesDir string) []string {
+	dir, err := filepath.EvalSymlinks(modulesDir)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -60,13 +92,11 @@ func moduleBytes(tb testing.TB) (bytes int64, files int) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	for _, rel := range rels {
-		if filepath.Ext(rel) == ".xz" || filepath.Ext(rel) == ".ko" || filepath.Ext(rel) == ".zst" {
-			bytes += fileSize(tb, filepath.Join(dir, rel))
-			files++
-		}
+	paths := make([]string, len(rels))
+	for i, r := range rels {
+		paths[i] = filepath.Join(dir, r)
 	}
-	return bytes, files
+	return paths
 }
 
 // isoSize is the size of build/ramdax.iso, which `make image` builds, and

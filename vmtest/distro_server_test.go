@@ -1,7 +1,6 @@
 package vmtest
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -13,10 +12,8 @@ import (
 // USB keyboard, and node= must place namespaces on NUMA nodes as with the
 // built-in kernel.
 func TestDistroGenericServer(t *testing.T) {
-	const makeCmd = "make distro-kernel"
-	dir := artifact(t, "RAMDAX_DISTRO_GENERIC_DIR", "build/distro-generic", makeCmd)
-	vmlinuz := artifact(t, "", filepath.Join(dir, "vmlinuz"), makeCmd)
-	initramfs := applianceImage(t, filepath.Join(dir, "modules"))
+	vmlinuz, modules := GenericDistroKernel(t)
+	initramfs := applianceImage(t, modules)
 	vm := Start(t, "distro-generic-server", append(ServerHardware(), WithKernel(vmlinuz), WithInitramfs(initramfs),
 		WithCmdline(serverLayout))...)
 	defer vm.Wait()

@@ -21,7 +21,7 @@ const (
 // The server machine's boot rows (vmtest's serverPrefix).
 var serverBootKeys = []struct{ name, label string }{
 	{"server/builtin-ramdaxinit", "built-in kernel"},
-	{"server/distro-ramdaxinit", "Debian kernel + modules"},
+	{"server/generic-ramdaxinit", "Debian generic kernel + modules"},
 }
 
 func (r *report) budgets(b *strings.Builder) {

@@ -398,6 +398,7 @@ var sizeKeys = []struct{ name, label string }{
 	{"builtin-ramdaxinit", "built-in kernel + ramdaxinit"},
 	{"distro-ramdaxinit", "Debian kernel + modules + ramdaxinit"},
 	{"distro-ndctl", "Debian kernel + modules + ndctl script"},
+	{"generic-ramdaxinit", "Debian generic kernel + modules + ramdaxinit"},
 }
 
 func (r *report) size(b *strings.Builder) {
