@@ -28,3 +28,18 @@ func TestDistroGenericServer(t *testing.T) {
 		}
 	})
 }
+
+// TestDistroGenericNoCarveout boots Debian's generic kernel with no
+// memmap=: there is nothing to set up, but the NIC still gets its driver.
+func TestDistroGenericNoCarveout(t *testing.T) {
+	vmlinuz, modules := GenericDistroKernel(t)
+	vm := Start(t, "distro-generic-bare", WithQ35(), WithNIC("e1000e"), WithKernel(vmlinuz),
+		WithInitramfs(applianceImage(t, modules)))
+	defer vm.Wait()
+	defer vm.Kill()
+	expectLines(t, vm, "nothing to set up", "ramdax: kmod: coldplug loaded ")
+	expectShell(t, vm)
+	if out := shellOutput(t, vm, "ls -l /sys/class/net/eth0/device/driver"); !strings.Contains(out, "/drivers/e1000e") {
+		t.Errorf("eth0's driver: %s, want e1000e", out)
+	}
+}

@@ -46,6 +46,9 @@ func setup(l *logger, st *status.Status) *layout.Layout {
 	st.CmdlineErrors = len(layout.AsErrors(parseErr))
 	if len(lay.Carveouts) == 0 {
 		l.Printf("no memmap=SIZE!START carveout on the command line: nothing to set up")
+		if !builtInRamdax() {
+			coldplug(l)
+		}
 		return lay
 	}
 	sys, err := bringUp(l, modulesFor(lay))
@@ -92,15 +95,27 @@ func modulesFor(lay *layout.Layout) []string {
 	return slices.Compact(mods)
 }
 
+// coldplug loads the modules of the machine's disks, NICs and keyboard,
+// whatever came of the nvdimm drivers: a failure is logged, never a setup
+// error.
+func coldplug(l *logger) {
+	if err := kmod.Coldplug(kmod.WithLogf(l.Printf)); err != nil {
+		l.Printf("error: hardware drivers: %v", err)
+	}
+}
+
+// builtInRamdax says whether the kernel has the ramdax driver built in,
+// and so its hardware drivers too.
+func builtInRamdax() bool {
+	_, err := os.Stat("/sys/bus/platform/drivers/ramdax")
+	return err == nil
+}
+
 // bringUp makes the drivers available and moves the carveouts to ramdax.
 func bringUp(l *logger, modules []string) (*nvdimm.Sysfs, error) {
 	kind, err := kmod.Ensure(kmod.WithModules(modules...), kmod.WithLogf(l.Debugf))
 	if kind == kmod.Modular {
-		// The disks, NICs and keyboard, whatever came of the nvdimm
-		// drivers: a failure here is logged, never a setup error.
-		if err := kmod.Coldplug(kmod.WithLogf(l.Printf)); err != nil {
-			l.Printf("error: hardware drivers: %v", err)
-		}
+		coldplug(l)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("nvdimm drivers: %w", err)
