@@ -48,6 +48,15 @@ var fleetGuests = []fleetGuest{
 // /run/ramdax/status.json must list them. Everything runs in a network
 // namespace of the test's own, deleted at the end, pass or fail.
 func TestFleet(t *testing.T) {
+	// The guests' consoles fill a failing log; this summary is its last line.
+	waitingFor := make(map[string]string)
+	t.Cleanup(func() {
+		for _, g := range fleetGuests {
+			if w, ok := waitingFor[g.name]; ok && t.Failed() {
+				t.Logf("fleet summary: %s stopped while waiting for %q", g.name, w)
+			}
+		}
+	})
 	inventory := filepath.Join(RepoRoot(t), "fleet", "example.inventory")
 	t.Run("bad-entry", func(t *testing.T) { testFleetBadEntry(t, inventory) })
 
@@ -60,7 +69,8 @@ func TestFleet(t *testing.T) {
 	vms := startFleetGuests(t, network)
 	for i, g := range fleetGuests {
 		t.Run(g.name, func(t *testing.T) {
-			checkFleetGuest(t, vms[i], inv, g)
+			checkFleetGuest(t, vms[i], inv, g, func(step string) { waitingFor[g.name] = step })
+			delete(waitingFor, g.name)
 			t.Logf("%s: shell with status.json read %.1f s after the guests started", g.name, time.Since(start).Seconds())
 		})
 	}
@@ -122,8 +132,9 @@ func testFleetBadEntry(t *testing.T, inventory string) {
 
 // checkFleetGuest follows one guest from iPXE to the shell: the script it
 // chains, the namespaces of the layout the inventory gives its MAC, the
-// ready line, then status.json read at the shell.
-func checkFleetGuest(t *testing.T, vm *qemu.VM, inv *fleet.Inventory, g fleetGuest) {
+// ready line, then status.json read at the shell. It tells waiting what
+// it waits for before each step.
+func checkFleetGuest(t *testing.T, vm *qemu.VM, inv *fleet.Inventory, g fleetGuest, waiting func(string)) {
 	mac, err := net.ParseMAC(g.mac)
 	if err != nil {
 		t.Fatal(err)
@@ -142,8 +153,13 @@ func checkFleetGuest(t *testing.T, vm *qemu.VM, inv *fleet.Inventory, g fleetGue
 		lines = append(lines, fmt.Sprintf("ramdax: %s: created %s %s at ", ns.Name, ns.Mode, layout.FormatSize(ns.Size)))
 	}
 	lines = append(lines, fmt.Sprintf("ramdax: ready %d namespaces (%d created, 0 kept, 0 conflicts, 0 unmanaged)", len(want), len(want)))
-	expectLines(t, vm, lines...)
+	for _, l := range lines {
+		waiting(l)
+		expectLines(t, vm, l)
+	}
+	waiting("the shell prompt")
 	expectShell(t, vm)
+	waiting("status.json at the shell")
 	checkStatus(t, readStatus(t, vm), want)
 }
 
