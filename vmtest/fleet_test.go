@@ -51,8 +51,11 @@ func TestFleet(t *testing.T) {
 	// The guests' consoles fill a failing log; this summary is its last line.
 	waitingFor := make(map[string]string)
 	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
 		for _, g := range fleetGuests {
-			if w, ok := waitingFor[g.name]; ok && t.Failed() {
+			if w, ok := waitingFor[g.name]; ok {
 				t.Logf("fleet summary: %s stopped while waiting for %q", g.name, w)
 			}
 		}
