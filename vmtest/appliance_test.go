@@ -256,8 +256,18 @@ func expectShell(t *testing.T, vm *qemu.VM) {
 			t.Errorf("the console got the terminal query %q, which a serial console never answers", q)
 		}
 	}
-	sendLine(t, vm, `echo shell-"alive"`)
-	expectLines(t, vm, "shell-alive")
+	runCommand(t, vm, `echo shell-"alive"`)
+}
+
+// expectPrompt waits for the prompt after a command's output. The next
+// line may only be typed then: typed earlier, the terminal echoes part of
+// it before the prompt and part after, and the echo sendLine waits for
+// never comes whole (seen on a loaded CI machine).
+func expectPrompt(t *testing.T, vm *qemu.VM) {
+	t.Helper()
+	if _, err := vm.Console.ExpectString(shellPrompt); err != nil {
+		t.Fatalf("console never showed the shell prompt %q after a command: %v", shellPrompt, err)
+	}
 }
 
 // shellPrompt is gosh's plain prompt, at the start of a line.
@@ -322,12 +332,33 @@ func TestApplianceSwitchRoot(t *testing.T) {
 }
 
 // runCommand types cmd at the console shell and waits until it has
-// finished: gosh drops what is typed while a command runs. The quotes keep
-// the typed line from matching the marker.
+// succeeded and the shell is back at its prompt: gosh drops what is typed
+// while a command runs.
 func runCommand(t *testing.T, vm *qemu.VM, cmd string) {
 	t.Helper()
-	sendLine(t, vm, cmd+` && echo command-"done"`)
-	expectLines(t, vm, "command-done")
+	commandOutput(t, vm, cmd+" &&")
+}
+
+// shellOutput runs cmd at the console shell and returns what it printed,
+// whether or not it succeeded.
+func shellOutput(t *testing.T, vm *qemu.VM, cmd string) string {
+	t.Helper()
+	return commandOutput(t, vm, cmd+";")
+}
+
+// commandOutput types cmd followed by an end marker, waits for the marker
+// and the prompt after it, and returns what came between the typed line
+// and the marker. The quotes keep the typed line from matching the marker.
+func commandOutput(t *testing.T, vm *qemu.VM, cmd string) string {
+	t.Helper()
+	sendLine(t, vm, cmd+` echo command-"end"`)
+	seen, err := vm.Console.ExpectString("command-end")
+	if err != nil {
+		t.Fatalf("%s: the shell never finished: %v", cmd, err)
+	}
+	expectPrompt(t, vm)
+	_, out, _ := strings.Cut(seen, "\n")
+	return strings.TrimSuffix(out, "command-end")
 }
 
 // sendLine types a line at the console shell.

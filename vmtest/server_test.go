@@ -1,7 +1,6 @@
 package vmtest
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/hugelgupf/vmtest/qemu"
 	"github.com/ramdax/appliance/image"
-	"github.com/ramdax/appliance/status"
 )
 
 // serverLayout has a carveout on each NUMA node of ServerMachine (node 0
@@ -49,11 +47,7 @@ func TestServer(t *testing.T) {
 // checkNUMA reads status.json: the regions are on nodes 0 and 1, and each
 // namespace is on the region of the node it asked for.
 func checkNUMA(t *testing.T, vm *qemu.VM) {
-	var st status.Status
-	out := shellOutput(t, vm, "cat /run/ramdax/status.json")
-	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &st); err != nil {
-		t.Fatalf("status.json: %v\n%s", err, out)
-	}
+	st := readStatus(t, vm)
 	nodeOf := map[string]int{}
 	for _, r := range st.Regions {
 		if r.NumaNode != nil {
@@ -133,18 +127,4 @@ func checkSecondUART(t *testing.T, kernel, initramfs string) {
 	if !strings.Contains(string(out), serverReady) {
 		t.Errorf("ttyS1 never showed %q; it showed:\n%s", serverReady, out)
 	}
-}
-
-// shellOutput runs cmd at the console shell and returns what it printed.
-// The quotes keep the typed line from matching the end marker.
-func shellOutput(t *testing.T, vm *qemu.VM, cmd string) string {
-	t.Helper()
-	sendLine(t, vm, cmd+`; echo output-"end"`)
-	seen, err := vm.Console.ExpectString("output-end")
-	if err != nil {
-		t.Fatalf("%s: the shell never finished: %v", cmd, err)
-	}
-	// What is seen starts with the rest of the typed line.
-	_, out, _ := strings.Cut(seen, "\n")
-	return strings.TrimSuffix(out, "output-end")
 }
