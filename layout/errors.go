@@ -15,10 +15,16 @@ type ParamError struct {
 	Value  string // the value as seen, without the quotes
 	Reason string // what is wrong
 	Hint   string // how to fix it; may be empty
+	// Source is empty for the command line; for a bootconfig it says
+	// where, like "bootconfig line 12".
+	Source string
 }
 
 func (e *ParamError) Error() string {
 	var b strings.Builder
+	if e.Source != "" {
+		b.WriteString(e.Source + ": ")
+	}
 	b.WriteString(e.Param)
 	if e.Value != "" {
 		fmt.Fprintf(&b, "=%q", e.Value)

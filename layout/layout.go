@@ -76,8 +76,12 @@ const rootPrefix = "ramdax:"
 // it and reported in the error, which is an Errors with one *ParamError
 // per problem, so that early boot can still bring up what is valid.
 func Parse(cmdline string) (*Layout, error) {
-	p := &parser{l: &Layout{Then: ThenShell}, names: map[string]bool{}, restWhere: map[string]bool{}}
-	for _, a := range splitArgs(cmdline) {
+	return parse(splitArgs(cmdline))
+}
+
+func parse(args []arg) (*Layout, error) {
+	p := &parser{l: &Layout{Then: ThenShell}, declared: map[string]declaration{}, restWhere: map[string]bool{}}
+	for _, a := range args {
 		p.arg(a)
 	}
 	p.finish()
@@ -87,12 +91,20 @@ func Parse(cmdline string) (*Layout, error) {
 type parser struct {
 	l         *Layout
 	errs      Errors
-	names     map[string]bool // namespace names seen
-	restWhere map[string]bool // Where of each rest namespace: one per region or node
+	declared  map[string]declaration // by namespace name
+	restWhere map[string]bool        // Where of each rest namespace: one per region or node
+	thenFrom  *arg                   // the ramdax.then= that set l.Then
+	debugFrom *arg                   // the ramdax.debug that set l.Debug
+}
+
+// declaration is the ramdax.ns that first declared a name.
+type declaration struct {
+	a  arg
+	ns Namespace
 }
 
 func (p *parser) fail(a arg, reason, hint string) {
-	p.errs = append(p.errs, &ParamError{Param: a.param, Value: a.value, Reason: reason, Hint: hint})
+	p.errs = append(p.errs, &ParamError{Param: a.param, Value: a.value, Reason: reason, Hint: hint, Source: a.source})
 }
 
 // reject records that the ramdax.ns named name was left out, and why.
@@ -134,21 +146,50 @@ func (p *parser) arg(a arg) {
 
 func (p *parser) namespace(a arg) {
 	ns, reason, hint := parseNamespace(a.value)
+	first, taken := p.declared[ns.Name]
 	switch {
 	case reason != "":
 		p.fail(a, reason, hint)
-		if ns.Name != "" && !p.names[ns.Name] {
+		if ns.Name != "" && !taken {
 			p.reject(ns.Name, reason)
 		}
-	case p.names[ns.Name]:
+	case taken && first.a.onCommandLine() == a.onCommandLine():
 		p.fail(a, fmt.Sprintf("NAME %q is already taken by an earlier ramdax.ns", ns.Name), "give each namespace its own name")
+	case taken && reflect.DeepEqual(first.ns, ns):
+		// The same namespace in both sources: declared once.
+	case taken:
+		p.conflict(first, a)
 	case ns.Rest && p.restWhere[ns.Where()]:
 		p.fail(a, fmt.Sprintf("%s already has a namespace of SIZE rest", ns.Where()), "give one of them a size")
 	default:
-		p.names[ns.Name] = true
+		p.declared[ns.Name] = declaration{a, ns}
 		p.restWhere[ns.Where()] = ns.Rest || p.restWhere[ns.Where()]
 		p.l.Namespaces = append(p.l.Namespaces, ns)
 	}
+}
+
+// conflict drops a namespace that the command line and a bootconfig
+// declare differently: neither is more likely to be what was meant, so
+// nothing is created or destroyed for that name.
+func (p *parser) conflict(first declaration, a arg) {
+	name := first.ns.Name
+	p.fail(a, fmt.Sprintf("NAME %q is declared differently %s (%s) and %s (%s)", name, first.a.where(), first.a.value, a.where(), a.value),
+		"keep one of the two, or make them the same")
+	p.l.Namespaces = slices.DeleteFunc(p.l.Namespaces, func(ns Namespace) bool { return ns.Name == name })
+	p.reject(name, "declared differently on the command line and in a bootconfig")
+}
+
+// conflicting reports a scalar parameter that the command line and a
+// bootconfig set to different values. Within one source the last one
+// wins, as the kernel's own parameters do, so a boot loader can append
+// an override.
+func conflicting(prev *arg, a arg) bool {
+	return prev != nil && prev.onCommandLine() != a.onCommandLine() && prev.value != a.value
+}
+
+func (p *parser) conflictingScalar(prev *arg, a arg, fallback string) {
+	p.fail(a, fmt.Sprintf("set to %q %s and to %q %s", prev.value, prev.where(), a.value, a.where()),
+		"keep one of the two; meanwhile "+fallback)
 }
 
 // reset reads ramdax.reset=; repeated parameters add up.
@@ -174,8 +215,8 @@ func (p *parser) reset(a arg) {
 	}
 }
 
-// then reads ramdax.then=; the last one wins, as the kernel's own
-// parameters do, so a boot loader can append an override.
+// then reads ramdax.then=. When the two sources disagree, the appliance
+// starts a shell: it keeps a console and changes nothing.
 func (p *parser) then(a arg) {
 	if !slices.Contains(thens, Then(a.value)) {
 		names := make([]string, len(thens))
@@ -185,23 +226,41 @@ func (p *parser) then(a arg) {
 		p.fail(a, "want "+orList(names), "")
 		return
 	}
+	if conflicting(p.thenFrom, a) {
+		p.conflictingScalar(p.thenFrom, a, "the appliance starts a shell")
+		p.l.Then = ThenShell
+		return
+	}
+	p.thenFrom = &a
 	p.l.Then = Then(a.value)
 }
 
 // debug reads ramdax.debug, which is true when present without a value.
 func (p *parser) debug(a arg) {
-	if !a.hasValue {
+	on, ok := debugValue(a)
+	switch {
+	case !ok:
+		p.fail(a, "want no value, 1, 0, true or false", "")
+	case p.debugFrom != nil && p.debugFrom.onCommandLine() != a.onCommandLine() && p.l.Debug != on:
+		p.conflictingScalar(p.debugFrom, a, "debug output is on")
 		p.l.Debug = true
-		return
+	default:
+		p.debugFrom = &a
+		p.l.Debug = on
+	}
+}
+
+func debugValue(a arg) (on, ok bool) {
+	if !a.hasValue {
+		return true, true
 	}
 	switch strings.ToLower(a.value) {
 	case "1", "true", "y", "yes", "on":
-		p.l.Debug = true
+		return true, true
 	case "0", "false", "n", "no", "off":
-		p.l.Debug = false
-	default:
-		p.fail(a, "want no value, 1, 0, true or false", "")
+		return false, true
 	}
+	return false, false
 }
 
 // finish checks what only the whole line can tell.

@@ -7,7 +7,19 @@ import "strings"
 type arg struct {
 	param    string
 	value    string
-	hasValue bool // "ramdax.debug" has none; "ramdax.debug=" has an empty one
+	hasValue bool   // "ramdax.debug" has none; "ramdax.debug=" has an empty one
+	source   string // empty for the command line; else where in a bootconfig
+}
+
+// onCommandLine says whether a came from the command line.
+func (a arg) onCommandLine() bool { return a.source == "" }
+
+// where names a's source for a message.
+func (a arg) where() string {
+	if a.onCommandLine() {
+		return "on the command line"
+	}
+	return "in " + a.source
 }
 
 // splitArgs splits a command line into parameters exactly as the kernel's
