@@ -29,6 +29,10 @@ endif
 # ramdax.*); empty for mkimage's, the same as `make run`'s.
 LAYOUT    ?=
 MKIMAGE   += $(if $(LAYOUT),-layout '$(LAYOUT)')
+# A bootconfig of ramdax.* keys for layouts larger than the command line
+# (see the README's "Large layouts").
+LAYOUT_FILE ?=
+MKIMAGE   += $(if $(LAYOUT_FILE),-layout-file '$(LAYOUT_FILE)')
 # The fleet `make pxe-config` serves (see the README's "Fleets"), and its
 # boot network: dnsmasq's dhcp-range, optionally one interface, where the
 # TFTP root will be served from (default build/fleet/tftp), and Matchbox's

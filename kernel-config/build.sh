@@ -4,7 +4,8 @@
 #
 # The result is cached under ${XDG_CACHE_HOME:-$HOME/.cache}/ramdax-appliance/kernel
 # keyed by the source version and the hash of the fragment and this script,
-# and copied to OUT (default build/kernel): bzImage, config, manifest.
+# and copied to OUT (default build/kernel): bzImage, config, manifest, and
+# the kernel's bootconfig tool with its samples.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -86,6 +87,11 @@ else
 
 	mkdir -p "$result.tmp"
 	cp "$obj/arch/x86/boot/bzImage" "$result.tmp/bzImage"
+	# The kernel's own bootconfig tool and its samples, built from the
+	# same lib/bootconfig.c: the tests check the Go parser against them.
+	cc -O2 -o "$result.tmp/bootconfig" -I "$src/tools/bootconfig/include" \
+		"$src/tools/bootconfig/main.c" "$src/lib/bootconfig.c"
+	cp -r "$src/tools/bootconfig/samples" "$result.tmp/bootconfig-samples"
 	cp "$obj/.config" "$result.tmp/config"
 	{
 		echo "package: $pkg"
@@ -103,6 +109,7 @@ else
 fi
 
 mkdir -p "$out"
-cp "$result/bzImage" "$result/config" "$result/manifest" "$out/"
+cp "$result/bzImage" "$result/config" "$result/manifest" "$result/bootconfig" "$out/"
+rm -rf "$out/bootconfig-samples" && cp -r "$result/bootconfig-samples" "$out/"
 log "done in $((SECONDS - start)) s: $out/bzImage"
 cat "$out/manifest"

@@ -191,7 +191,7 @@ func (s *Sysfs) setUpNamespace(dev string, region *Region, spec NamespaceSpec) e
 		return err
 	}
 	if err := s.writeAttr(dev, "size", strconv.FormatUint(spec.Size, 10)); err != nil {
-		return withHint(err, sizeHint(region, spec.Size))
+		return withHint(err, s.sizeHint(region, spec.Size))
 	}
 	if spec.Mode != ModeSector && spec.SectorSize != 0 {
 		if err := s.writeAttr(dev, "sector_size", strconv.FormatUint(spec.SectorSize, 10)); err != nil {
@@ -273,9 +273,14 @@ func (s *Sysfs) completeWith(dev, region string, spec NamespaceSpec) (*Namespace
 }
 
 // sizeHint explains a failed size write with the region's numbers.
-func sizeHint(r *Region, size uint64) func(unix.Errno) string {
+func (s *Sysfs) sizeHint(r *Region, size uint64) func(unix.Errno) string {
 	return func(errno unix.Errno) string {
 		switch errno {
+		case unix.ENXIO:
+			if full := s.fullLabelAreas(r); full != "" {
+				return fmt.Sprintf("%s's label area is full (%s has available_slots 0; a RAMDAX region has %d label slots, one per namespace); destroy a namespace there (ramdax.reset= or ramdaxctl destroy) or put this one on another region",
+					r.Dev, full, RamdaxLabelSlots)
+			}
 		case unix.ENOSPC:
 			return fmt.Sprintf("%s has %s available (largest free extent %s), %s asked; pick a smaller size or another region",
 				r.Dev, FormatSize(r.AvailableSize), FormatSize(r.MaxAvailableExtent), FormatSize(size))
@@ -284,6 +289,22 @@ func sizeHint(r *Region, size uint64) func(unix.Errno) string {
 		}
 		return ""
 	}
+}
+
+// RamdaxLabelSlots is how many labels a RAMDAX region's 128 KiB label
+// area holds: one per namespace.
+const RamdaxLabelSlots = 509
+
+// fullLabelAreas names the DIMMs of r that have no label slot left. The
+// kernel fails the size write with ENXIO when it cannot allocate a label.
+func (s *Sysfs) fullLabelAreas(r *Region) string {
+	var full []string
+	for _, m := range r.Mappings {
+		if s.attrOr(m.DIMM, "available_slots") == "0" {
+			full = append(full, m.DIMM)
+		}
+	}
+	return strings.Join(full, ", ")
 }
 
 // enableRaw binds the namespace to nd_pmem, giving /dev/pmemN[.M].

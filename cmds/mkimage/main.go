@@ -3,7 +3,7 @@
 //
 // Synopsis:
 //
-//	mkimage [-o DIR] [-flavour builtin|distro] [-modules DIR] [-kernel FILE] [-layout ARGS] [initramfs|iso|pxe ...]
+//	mkimage [-o DIR] [-flavour builtin|distro] [-modules DIR] [-kernel FILE] [-layout ARGS] [-layout-file FILE] [initramfs|iso|pxe ...]
 //
 // Description:
 //
@@ -12,6 +12,13 @@
 //	core commands, mkfs for ext4 and xfs. The distro flavour adds the
 //	kernel modules kmod loads, from -modules (Debian's cloud kernel,
 //	unpacked by make distro-kernel).
+//
+//	-layout-file appends a bootconfig of ramdax.* keys, for layouts larger
+//	than a command line holds, after checking it against the kernel's
+//	bootconfig grammar and the layout's: for the builtin kernel as a
+//	bootconfig, which the kernel reads from the end of the initrd; for the
+//	distro one, whose kernel has no bootconfig, as the file
+//	/etc/ramdax/bootconfig in a cpio of its own.
 //
 //	iso and pxe also copy the kernel to DIR/bzImage and write the default
 //	command line, console=tty0 console=ttyS0 plus -layout, to DIR/cmdline.txt; iso
@@ -32,12 +39,14 @@ import (
 	"time"
 
 	"github.com/ramdax/appliance/image"
+	"github.com/ramdax/appliance/layout"
 	"github.com/u-root/uio/llog"
 )
 
 // config is what the command line asks for.
 type config struct {
 	dir, flavour, modules, kernel, layout string
+	layoutFile                            string
 	artifacts                             []string
 }
 
@@ -49,6 +58,7 @@ func parse(args []string) (*config, error) {
 	fs.StringVar(&c.modules, "modules", "build/distro/modules", "modules `dir` of the distro kernel")
 	fs.StringVar(&c.kernel, "kernel", "build/kernel/bzImage", "kernel `image` the ISO and PXE bundle boot")
 	fs.StringVar(&c.layout, "layout", image.DefaultLayout, "default per-node kernel `parameters`: memmap= and ramdax.*")
+	fs.StringVar(&c.layoutFile, "layout-file", "", "a bootconfig `file` of ramdax.* keys, for layouts larger than the command line, appended to the initramfs")
 	if err := fs.Parse(args[1:]); err != nil {
 		return nil, err
 	}
@@ -120,6 +130,17 @@ func buildInitramfs(stdout io.Writer, c *config, cpio string) error {
 	}
 	fmt.Fprintf(stdout, "mkimage: %s (%s): cpio %s built in %.1f s, compressed to %s in %.1f s\n",
 		out, c.flavour, size(cpio), built.Seconds(), size(out), time.Since(start).Seconds())
+	if c.layoutFile == "" {
+		return nil
+	}
+	if err := image.AppendLayout(out, c.layoutFile, c.layout, c.flavour == "distro"); err != nil {
+		return err
+	}
+	how := "as a bootconfig the kernel reads (/proc/bootconfig)"
+	if c.flavour == "distro" {
+		how = "as " + layout.BootconfigFile + ", for a kernel without bootconfig"
+	}
+	fmt.Fprintf(stdout, "mkimage: %s: appended %s; now %s\n", c.layoutFile, how, size(out))
 	return nil
 }
 

@@ -115,7 +115,7 @@ func handOver(l *logger, lay *layout.Layout) {
 
 // printPlan is -dry-run: parse /proc/cmdline and show what would be asked.
 func printPlan(w io.Writer, l *logger) error {
-	lay, err := readLayout(l)
+	lay, _, err := readLayout(l)
 	if lay == nil {
 		return err
 	}

@@ -16,34 +16,45 @@ import (
 	"github.com/ramdax/appliance/status"
 )
 
-// readLayout parses /proc/cmdline, logging every error and hint. The
-// layout it returns holds what parsed cleanly.
-func readLayout(l *logger) (*layout.Layout, error) {
+// readLayout parses /proc/cmdline and the bootconfig, logging every
+// error and hint. The layout it returns holds what parsed cleanly; the
+// count is of every problem found.
+func readLayout(l *logger) (*layout.Layout, int, error) {
 	cmdline, err := os.ReadFile("/proc/cmdline")
 	if err != nil {
-		return nil, fmt.Errorf("read kernel command line: %w", err)
+		return nil, 0, fmt.Errorf("read kernel command line: %w", err)
 	}
-	lay, err := layout.Parse(strings.TrimSpace(string(cmdline)))
+	bc := readBootconfig()
+	for _, p := range bc.problems {
+		l.Printf("error: %v", p)
+	}
+	for _, w := range bc.warnings {
+		l.Printf("warning: %s", w)
+	}
+	lay, err := layout.ParseWithBootconfig(strings.TrimSpace(string(cmdline)), bc.source, bc.kvs)
 	for _, e := range layout.AsErrors(err) {
 		l.Printf("error: %v", e)
 	}
 	for _, h := range lay.Hints() {
 		l.Printf("hint: %s", h)
 	}
-	return lay, err
+	if len(bc.kvs) > 0 {
+		l.Debugf("%s: %d keys", bc.source, len(bc.kvs))
+	}
+	return lay, len(bc.problems) + len(layout.AsErrors(err)), errors.Join(append(bc.problems, err)...)
 }
 
 // setup does everything between /init and the ready line, recording the
 // outcome in st. It returns the layout, for ramdax.then; errors are
 // recorded in st, never fatal.
 func setup(l *logger, st *status.Status) *layout.Layout {
-	lay, parseErr := readLayout(l)
+	lay, problems, parseErr := readLayout(l)
 	if lay == nil {
 		st.Fail("%v", parseErr)
 		return &layout.Layout{Then: layout.ThenShell}
 	}
 	l.debug = lay.Debug
-	st.CmdlineErrors = len(layout.AsErrors(parseErr))
+	st.CmdlineErrors = problems
 	if len(lay.Carveouts) == 0 {
 		l.Printf("no memmap=SIZE!START carveout on the command line: nothing to set up")
 		if !builtInRamdax() {

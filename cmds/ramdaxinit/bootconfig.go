@@ -1,0 +1,118 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/ramdax/appliance/bootconfig"
+	"github.com/ramdax/appliance/layout"
+	"golang.org/x/sys/unix"
+)
+
+const layoutFile = layout.BootconfigFile
+
+// kernelBootconfigErrors are the kernel's messages when it refuses a
+// bootconfig (init/main.c); it then shows none in /proc/bootconfig.
+var kernelBootconfigErrors = []string{
+	"bootconfig checksum failed",
+	"bootconfig size ",
+	"Failed to parse bootconfig",
+	"Failed to init bootconfig",
+	"'bootconfig' found on command line, but no bootconfig found",
+}
+
+// bootconfigRead is what readBootconfig found.
+type bootconfigRead struct {
+	source   string // for messages
+	kvs      []bootconfig.KeyValue
+	problems []error  // the keys are then what could be read
+	warnings []string // nothing of the layout was lost
+}
+
+// readBootconfig returns the bootconfig's keys and the name of where they
+// came from: /proc/bootconfig on a kernel with bootconfig, else
+// layoutFile when the image has one. The command line applies whatever
+// the problems.
+func readBootconfig() bootconfigRead {
+	proc, err := os.ReadFile(bootconfig.ProcFile)
+	switch {
+	case err == nil:
+		return readProcBootconfig(string(proc))
+	case !errors.Is(err, fs.ErrNotExist):
+		return bootconfigRead{source: "bootconfig", problems: []error{fmt.Errorf("read %s: %w", bootconfig.ProcFile, err)}}
+	}
+	r := bootconfigRead{source: "bootconfig " + layoutFile}
+	text, err := os.ReadFile(layoutFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return bootconfigRead{}
+	case err != nil:
+		r.problems = append(r.problems, fmt.Errorf("read %s: %w", layoutFile, err))
+		return r
+	}
+	if r.kvs, err = bootconfig.Parse(string(text)); err != nil {
+		r.problems = append(r.problems, fmt.Errorf("%s: %w; none of it applies", layoutFile, err))
+	}
+	for _, kv := range r.kvs {
+		if strings.HasPrefix(kv.Key, "kernel.") || strings.HasPrefix(kv.Key, "init.") {
+			r.warnings = append(r.warnings, fmt.Sprintf("%s: %s is ignored: this kernel has no CONFIG_BOOT_CONFIG, so it never sees kernel.* or init.* keys; put the parameter on the command line", layoutFile, kv.Key))
+		}
+	}
+	return r
+}
+
+// readProcBootconfig reads the kernel's listing, and reports a bootconfig
+// the kernel refused, which leaves the listing empty.
+func readProcBootconfig(proc string) bootconfigRead {
+	r := bootconfigRead{source: "bootconfig"}
+	for _, msg := range kernelLogLines(kernelBootconfigErrors) {
+		r.problems = append(r.problems, fmt.Errorf("bootconfig: the kernel refused it (%q): its ramdax keys do not apply; rebuild the initrd's bootconfig with make image LAYOUT_FILE= or make pxe-config", msg))
+	}
+	var err error
+	if r.kvs, err = bootconfig.ParseProc(proc); err != nil {
+		r.problems = append(r.problems, err)
+	}
+	if _, err := os.Stat(layoutFile); err == nil {
+		r.warnings = append(r.warnings, layoutFile+" is ignored: this kernel reads the bootconfig at the end of the initrd itself")
+	}
+	return r
+}
+
+// kernelLogLines returns the lines of the kernel's log that hold any of
+// substrings.
+func kernelLogLines(substrings []string) []string {
+	size, err := unix.Klogctl(unix.SYSLOG_ACTION_SIZE_BUFFER, nil)
+	if err != nil || size <= 0 {
+		return nil
+	}
+	buf := make([]byte, size)
+	n, err := unix.Klogctl(unix.SYSLOG_ACTION_READ_ALL, buf)
+	if err != nil {
+		return nil
+	}
+	var found []string
+	for line := range strings.SplitSeq(string(buf[:n]), "\n") {
+		for _, s := range substrings {
+			if strings.Contains(line, s) {
+				found = append(found, withoutLogPrefix(line))
+				break
+			}
+		}
+	}
+	return found
+}
+
+// withoutLogPrefix drops the <level> and the [timestamp] of a kernel log
+// line.
+func withoutLogPrefix(line string) string {
+	if i := strings.IndexByte(line, '>'); strings.HasPrefix(line, "<") && i > 0 {
+		line = line[i+1:]
+	}
+	if i := strings.IndexByte(line, ']'); strings.HasPrefix(line, "[") && i > 0 {
+		line = line[i+1:]
+	}
+	return strings.TrimSpace(line)
+}

@@ -1,0 +1,158 @@
+package vmtest
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ramdax/appliance/bootconfig"
+	"github.com/ramdax/appliance/image"
+)
+
+// maxNamespaces is the label slots of a RAMDAX region: its 128 KiB label
+// area holds 509 labels.
+const maxNamespaces = 509
+
+// manyNamespaces is a bootconfig of n raw namespaces of 16 MiB, one per
+// line, as an operator's generator would write it.
+func manyNamespaces(n int) string {
+	var b strings.Builder
+	b.WriteString("ramdax.ns = ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",\n\t")
+		}
+		fmt.Fprintf(&b, "vm%03d:raw:16M", i)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// withLayoutFile returns a copy of initramfs with text appended as make
+// image LAYOUT_FILE= appends it: checked, then as a bootconfig for the
+// built-in kernel or as /etc/ramdax/bootconfig for a modular one.
+func withLayoutFile(t *testing.T, initramfs, text, cmdline string, modular bool) string {
+	t.Helper()
+	dir := t.TempDir()
+	file, out := filepath.Join(dir, "layout.bconf"), filepath.Join(dir, "initramfs.cpio")
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := image.CopyFile(initramfs, out); err != nil {
+		t.Fatal(err)
+	}
+	if err := image.AppendLayout(out, file, cmdline, modular); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// withInitrdTail returns a copy of initramfs with tail appended unchecked,
+// as a hand-made or damaged per-node initrd would arrive.
+func withInitrdTail(t *testing.T, initramfs string, tail []byte) string {
+	t.Helper()
+	b, err := os.ReadFile(initramfs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "initramfs.cpio")
+	if err := os.WriteFile(out, append(b, tail...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestBootconfigAllSlots creates a namespace in every label slot of a
+// region from a bootconfig, on both kernels, keeps them on a RAM-kept
+// boot, and refuses a 510th there with the slot limit named.
+func TestBootconfigAllSlots(t *testing.T) {
+	// A carveout with room for one more than the slots, so that the 510th
+	// fails for its label and not for space.
+	carveout := WithCarveout(fmt.Sprintf("%dK", (maxNamespaces+1)*16<<10+128), "4G")
+	cmdline := fmt.Sprintf("memmap=%dK!4G", (maxNamespaces+1)*16<<10+128)
+	all, more := manyNamespaces(maxNamespaces), manyNamespaces(maxNamespaces+1)
+	for _, k := range []struct {
+		name    string
+		modular bool
+	}{{"builtin", false}, {"distro", true}} {
+		t.Run(k.name, func(t *testing.T) {
+			opts := []Option{WithKernel(BuiltinKernel(t)), WithMemory("13G"), carveout,
+				WithPersistentRAM(filepath.Join(t.TempDir(), "ram")), WithCmdline("ramdax.then=poweroff")}
+			modulesDir := ""
+			if k.modular {
+				vmlinuz, modulesDep := DistroKernel(t)
+				modulesDir = filepath.Dir(modulesDep)
+				opts = append(opts, WithKernel(vmlinuz))
+			}
+			base := applianceImage(t, modulesDir)
+			first := Start(t, k.name+"-create", append(opts, WithInitramfs(withLayoutFile(t, base, all, cmdline, k.modular)))...)
+			expectLines(t, first, invariantsHeld, fmt.Sprintf("ramdax: ready %d namespaces (%d created, 0 kept, 0 conflicts, 0 unmanaged)", maxNamespaces, maxNamespaces))
+			first.Wait()
+
+			// The 510th is refused by the layout check at build time, so it
+			// comes unchecked, as a hand-made initrd would.
+			tail, err := image.LayoutInitrd(more, k.modular, fileSize(t, base))
+			if err != nil {
+				t.Fatal(err)
+			}
+			second := Start(t, k.name+"-keep", append(opts, WithInitramfs(withInitrdTail(t, base, tail)))...)
+			expectLines(t, second, "vm509: ", fmt.Sprintf("%d label slots", maxNamespaces), invariantsHeld,
+				fmt.Sprintf("ramdax: ready %d namespaces (0 created, %d kept, 0 conflicts, 0 unmanaged, 1 not set up)", maxNamespaces, maxNamespaces))
+			second.Wait()
+		})
+	}
+}
+
+// forgedFooter is a bootconfig footer over data with the size and
+// checksum given, for the cases the kernel must refuse.
+func forgedFooter(data []byte, size, sum uint32) []byte {
+	b := bytes.Clone(data)
+	b = binary.LittleEndian.AppendUint32(b, size)
+	b = binary.LittleEndian.AppendUint32(b, sum)
+	return append(b, bootconfig.Magic...)
+}
+
+// TestBootconfigRefused boots bootconfigs the kernel or the layout refuses:
+// each gets a clear error, and the command line's layout still applies.
+func TestBootconfigRefused(t *testing.T) {
+	base := applianceImage(t, "")
+	text := append([]byte("ramdax.ns = fromboot:raw:16M\n"), 0, 0, 0)
+	big := append(bytes.Repeat([]byte("#"), bootconfig.MaxData+1), 0)
+	for _, c := range []struct {
+		name string
+		tail []byte
+		want []string
+	}{
+		{"checksum", forgedFooter(text, uint32(len(text)), 1), []string{
+			`error: bootconfig: the kernel refused it ("bootconfig checksum failed")`,
+			"ramdax: ready 2 namespaces (2 created, 0 kept"}},
+		{"oversize", forgedFooter(big, uint32(len(big)), 0), []string{
+			`error: bootconfig: the kernel refused it ("bootconfig size 32769 is greater than max size 32767")`,
+			"ramdax: ready 2 namespaces (2 created, 0 kept"}},
+		{"bad entry and conflict", mustFooter(t, "ramdax.ns = fromboot:raw:16M, bad:nomode:16M, db:raw:32M\n"), []string{
+			`error: bootconfig, value 2 of 3: ramdax.ns="bad:nomode:16M": MODE "nomode"`,
+			`error: bootconfig, value 3 of 3: ramdax.ns="db:raw:32M": NAME "db" is declared differently on the command line (db:raw:16M) and in bootconfig, value 3 of 3 (db:raw:32M)`,
+			"ramdax: ready 2 namespaces (2 created, 0 kept"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			vm := Start(t, c.name, WithKernel(BuiltinKernel(t)), WithCarveout("540800K", "1G"),
+				WithInitramfs(withInitrdTail(t, base, c.tail)),
+				WithCmdline("ramdax.ns=cmd:raw:16M", "ramdax.ns=db:raw:16M", "ramdax.then=poweroff"))
+			expectLines(t, vm, c.want...)
+			vm.Wait()
+		})
+	}
+}
+
+func mustFooter(t *testing.T, text string) []byte {
+	t.Helper()
+	b, err := bootconfig.Footer(text, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
