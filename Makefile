@@ -80,7 +80,7 @@ pxe: deps kernel
 pxe-config: deps kernel
 	@$(GO) run ./cmds/pxeconfig -check $(INVENTORY)
 	@$(MKIMAGE) -o build initramfs
-	@$(GO) run ./cmds/pxeconfig -o build/fleet -kernel $(KERNEL) -initramfs $(INITRAMFS) -dhcp-range '$(DHCP_RANGE)' \
+	@$(GO) run ./cmds/pxeconfig -o build/fleet -kernel $(KERNEL) -initramfs $(INITRAMFS) -flavour $(FLAVOUR) -dhcp-range '$(DHCP_RANGE)' \
 		$(if $(PXE_INTERFACE),-interface '$(PXE_INTERFACE)') $(if $(TFTP_ROOT),-tftp-root '$(TFTP_ROOT)') \
 		$(if $(MATCHBOX_URL),-matchbox '$(MATCHBOX_URL)') $(INVENTORY)
 

@@ -178,6 +178,7 @@ func (p *parser) class(line int, name, lay string) {
 		}
 	}
 	p.checkLayout(line, entry, lay)
+	p.checkLength(line, entry, classID(name), lay)
 	p.inv.Classes = append(p.inv.Classes, Class{Name: name, Layout: lay, Line: line})
 }
 
@@ -199,6 +200,9 @@ func (p *parser) node(line int, name, macText string, target []string) {
 	}
 	p.checkName(line, entry, name)
 	n.Class, n.Layout = p.target(line, entry, target)
+	if n.Class == "" {
+		p.checkLength(line, entry, nodeID(name), n.Layout)
+	}
 	p.inv.Nodes = append(p.inv.Nodes, n)
 }
 
@@ -217,6 +221,9 @@ func (p *parser) defaultEntry(line int, target []string) {
 	}
 	d := &Default{Line: line}
 	d.Class, d.Layout = p.target(line, "default", target)
+	if d.Class == "" {
+		p.checkLength(line, "default", defaultID, d.Layout)
+	}
 	p.inv.Default = d
 }
 

@@ -58,7 +58,7 @@ func NodeScript(inv *Inventory, n Node) string {
 	if n.Class != "" {
 		what += ", class " + n.Class
 	}
-	return "#!ipxe\n" + generatedBy(inv.File, n.Line, what) + bootLines(n.Layout)
+	return "#!ipxe\n" + generatedBy(inv.File, n.Line, what) + bootLines(layoutID(n.Class, n.Name), n.Layout)
 }
 
 // DefaultScript is default.ipxe, for machines the inventory does not
@@ -76,17 +76,37 @@ func DefaultScript(inv *Inventory) string {
 	if d.Class != "" {
 		what += ", class " + d.Class
 	}
-	return "#!ipxe\n" + generatedBy(inv.File, d.Line, what) + bootLines(d.Layout)
+	id := defaultID
+	if d.Class != "" {
+		id = classID(d.Class)
+	}
+	return "#!ipxe\n" + generatedBy(inv.File, d.Line, what) + bootLines(id, d.Layout)
 }
 
-// bootLines boot the appliance with lay. The layout has its own line, the
-// per-node part of the command line, as in the PXE bundle's boot.ipxe.
-func bootLines(lay string) string {
-	return fmt.Sprintf(`set layout %s
+// bootLines boot the appliance with lay, the layout with id. The layout
+// has its own line, the per-node part of the command line, as in the PXE
+// bundle's boot.ipxe. A layout too long for the command line has its
+// ramdax.* parameters in a bootconfig initrd, loaded last: iPXE places
+// the initrds one after the other, and the kernel takes the bootconfig
+// from the end. initrd= names it for the EFI stub as well.
+func bootLines(id, lay string) string {
+	b := splitLayout(lay)
+	if b.Bootconfig == "" {
+		return fmt.Sprintf(`set layout %s
 kernel %s %s ${layout}
 initrd %s
 boot
 `, lay, image.KernelFile, strings.Join(commonArgs(), " "), image.InitramfsFile)
+	}
+	file := BootconfigFile(id)
+	return fmt.Sprintf(`# The layout is too long for the kernel's command line: its ramdax.*
+# parameters are in %s, a bootconfig initrd.
+set layout %s
+kernel %s %s initrd=%s ${layout}
+initrd %s
+initrd %s
+boot
+`, file, b.Cmdline, image.KernelFile, strings.Join(commonArgs(), " "), file, image.InitramfsFile, file)
 }
 
 // generatedBy is the comment that heads a generated script: where it

@@ -65,13 +65,21 @@ func MatchboxProfiles(inv *Inventory) []Profile {
 	return ps
 }
 
+// profile boots lay. Matchbox renders each of Initrd as an initrd line,
+// in order, so a bootconfig initrd listed last ends the combined initrd.
 func profile(id, name, lay string) Profile {
 	assets := path.Join("/assets", AssetsDir)
-	return Profile{ID: id, Name: name, Boot: NetBoot{
+	b := splitLayout(lay)
+	p := Profile{ID: id, Name: name, Boot: NetBoot{
 		Kernel: path.Join(assets, image.KernelFile),
 		Initrd: []string{path.Join(assets, image.InitramfsFile)},
-		Args:   KernelArgs(lay),
+		Args:   KernelArgs(b.Cmdline),
 	}}
+	if b.Bootconfig != "" {
+		p.Boot.Initrd = append(p.Boot.Initrd, path.Join(assets, BootconfigFile(id)))
+		p.Boot.Args = append(p.Boot.Args, "initrd="+BootconfigFile(id))
+	}
+	return p
 }
 
 // MatchboxGroups are the groups of the fleet: one per node, selecting its

@@ -24,6 +24,10 @@ type Files struct {
 	Kernel    string // the appliance's kernel, build/bzImage
 	Initramfs string // the appliance, build/initramfs.cpio.zst
 	IPXEDir   string // Debian's ipxe: undionly.kpxe and ipxe.efi
+	// Modular says the initramfs is for a kernel without bootconfig
+	// (FLAVOUR=distro): a layout too long for the command line then goes
+	// to the node as /etc/ramdax/bootconfig in a cpio.
+	Modular bool
 }
 
 // Write generates the fleet's boot configuration from inv into dir: the
@@ -109,6 +113,9 @@ func writeTFTP(dir string, inv *Inventory, files Files) error {
 	}); err != nil {
 		return fmt.Errorf("%w (Debian's ipxe package; `make deps` installs it)", err)
 	}
+	if err := writeBootconfigs(dir, inv, files.Modular); err != nil {
+		return err
+	}
 	scripts := map[string]string{
 		BootScriptFile:    BootScript(inv),
 		DefaultScriptFile: DefaultScript(inv),
@@ -133,6 +140,9 @@ func writeMatchbox(dir string, inv *Inventory, files Files) error {
 	}); err != nil {
 		return err
 	}
+	if err := writeBootconfigs(filepath.Join(dir, "assets", AssetsDir), inv, files.Modular); err != nil {
+		return err
+	}
 	for _, p := range MatchboxProfiles(inv) {
 		if err := writeJSON(filepath.Join(dir, "profiles", p.ID+".json"), p); err != nil {
 			return err
@@ -144,6 +154,43 @@ func writeMatchbox(dir string, inv *Inventory, files Files) error {
 		}
 	}
 	return nil
+}
+
+// writeBootconfigs writes the bootconfig initrd of every layout too long
+// for the command line into dir.
+func writeBootconfigs(dir string, inv *Inventory, modular bool) error {
+	for id, lay := range layouts(inv) {
+		b := splitLayout(lay)
+		if b.Bootconfig == "" {
+			continue
+		}
+		initrd, err := bootconfigInitrd(b.Bootconfig, modular)
+		if err != nil {
+			return fmt.Errorf("%s: %w", id, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, BootconfigFile(id)), initrd, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// layouts are the inventory's layouts by id: each class's, each node's
+// own and the default's own.
+func layouts(inv *Inventory) map[string]string {
+	m := map[string]string{}
+	for _, c := range inv.Classes {
+		m[classID(c.Name)] = c.Layout
+	}
+	for _, n := range inv.Nodes {
+		if n.Class == "" {
+			m[nodeID(n.Name)] = n.Layout
+		}
+	}
+	if d := inv.Default; d != nil && d.Class == "" {
+		m[defaultID] = d.Layout
+	}
+	return m
 }
 
 // copyFiles copies each source to dir/name.

@@ -39,7 +39,9 @@ func bootconfigArgs(source string, kvs []bootconfig.KeyValue) []arg {
 		if !strings.HasPrefix(kv.Key, "ramdax.") {
 			continue
 		}
-		if len(kv.Values) == 0 {
+		// A key alone, listed by the kernel as key = "", is a parameter
+		// without a value, like ramdax.debug.
+		if len(kv.Values) == 0 || len(kv.Values) == 1 && kv.Values[0].Text == "" {
 			args = append(args, arg{param: kv.Key, source: source})
 			continue
 		}

@@ -31,12 +31,29 @@ type fleetGuest struct {
 }
 
 // The guests: two nodes of the example inventory, one of a class and one
-// with a layout of its own, and a machine it does not list, which boots
+// with a layout of its own, a VM host added to it whose layout is too
+// long for the command line, and a machine it does not list, which boots
 // the default.
 var fleetGuests = []fleetGuest{
 	{"db1", "tap0", "52:54:00:fe:00:01"},
 	{"lab7", "tap1", "52:54:00:fe:00:07"},
+	{"vmhost", "tap3", vmhostMAC},
 	{"unlisted", "tap2", "52:54:00:fe:00:99"},
+}
+
+const vmhostMAC = "52:54:00:fe:00:42"
+
+// vmhostEntry is a node with a namespace per VM, each named by the 63
+// bytes a label holds: its layout is longer than the kernel's 2048-byte
+// command line, so pxeconfig serves its ramdax.* parameters as a
+// bootconfig initrd after the appliance's.
+func vmhostEntry() string {
+	const vms = 40
+	entry := fmt.Sprintf("node vmhost %s memmap=%dK!1G", vmhostMAC, vms*16<<10+128)
+	for i := range vms {
+		entry += fmt.Sprintf(" ramdax.ns=vm-%s-%03d:raw:16M", strings.Repeat("x", 56), i)
+	}
+	return entry + "\n"
 }
 
 // TestFleet serves the appliance from one PXE server to three machines,
@@ -63,9 +80,12 @@ func TestFleet(t *testing.T) {
 	inventory := filepath.Join(RepoRoot(t), "fleet", "example.inventory")
 	t.Run("bad-entry", func(t *testing.T) { testFleetBadEntry(t, inventory) })
 
-	inv, err := fleet.Load(inventory)
+	inv, err := fleet.Load(withEntry(t, inventory, vmhostEntry()))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(inv.Warnings) != 1 || !strings.Contains(inv.Warnings[0], "bootconfig initrd") {
+		t.Fatalf("warnings %q: want one, that vmhost's layout goes to a bootconfig initrd", inv.Warnings)
 	}
 	network := serveFleet(t, inv)
 	start := time.Now()
@@ -115,22 +135,33 @@ func startFleetGuests(t *testing.T, network *testNet) []*qemu.VM {
 // part to the inventory: generation must stop at it, naming the file, the
 // line, the node and what is wrong, with the fix.
 func testFleetBadEntry(t *testing.T, inventory string) {
-	good, err := os.ReadFile(inventory)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Count(string(good), "\n")
-	bad := filepath.Join(t.TempDir(), "bad.inventory")
-	entry := "node n4 52:54:00:FE:00:04 memmap=278656K!1G ramdax.ns=bad:fsdax:100M\n"
-	if err := os.WriteFile(bad, append(good, entry...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, err = fleet.Load(bad)
+	bad := withEntry(t, inventory, "node n4 52:54:00:FE:00:04 memmap=278656K!1G ramdax.ns=bad:fsdax:100M\n")
+	lines := strings.Count(readText(t, bad), "\n") - 1
+	_, err := fleet.Load(bad)
 	want := fmt.Sprintf(`%s:%d: node n4 (52:54:00:fe:00:04): ramdax.ns="bad:fsdax:100M": `+
 		`SIZE 100M is not a multiple of 16M (the region align); use 96M or 112M`, bad, lines+1)
 	if err == nil || err.Error() != want {
 		t.Errorf("inventory with a bad node:\n got %v\nwant %s", err, want)
 	}
+}
+
+// withEntry is a copy of inventory with entry added at the end.
+func withEntry(t *testing.T, inventory, entry string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), filepath.Base(inventory))
+	if err := os.WriteFile(out, []byte(readText(t, inventory)+entry), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func readText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // checkFleetGuest follows one guest from iPXE to the shell: the script it

@@ -5,7 +5,7 @@
 //
 // Synopsis:
 //
-//	pxeconfig [-o DIR] [-kernel FILE] [-initramfs FILE] [-ipxe DIR] -dhcp-range RANGE [-interface IF] [-tftp-root DIR] [-matchbox URL] INVENTORY
+//	pxeconfig [-o DIR] [-kernel FILE] [-initramfs FILE] [-flavour builtin|distro] [-ipxe DIR] -dhcp-range RANGE [-interface IF] [-tftp-root DIR] [-matchbox URL] INVENTORY
 //	pxeconfig -check INVENTORY
 //
 // Description:
@@ -17,7 +17,10 @@
 //	Otherwise it replaces DIR (default build/fleet) with:
 //
 //	  tftp/        the TFTP root: the kernel, the initramfs, Debian's iPXE
-//	               (undionly.kpxe, ipxe.efi) and the iPXE scripts
+//	               (undionly.kpxe, ipxe.efi), the iPXE scripts, and a
+//	               bootconfig initrd (ID.bconf.img) for each layout too
+//	               long for the kernel's 2048-byte command line, with a
+//	               warning that says so
 //	  dnsmasq.conf DHCP on RANGE, TFTP from tftp/ (or -tftp-root, where
 //	               the tree will be served from), iPXE chain-loading;
 //	               with -matchbox, iPXE asks Matchbox at URL instead
@@ -38,10 +41,10 @@ import (
 
 // config is what the command line asks for.
 type config struct {
-	dir, inventory string
-	check          bool
-	files          fleet.Files
-	network        fleet.Network
+	dir, inventory, flavour string
+	check                   bool
+	files                   fleet.Files
+	network                 fleet.Network
 }
 
 func parse(args []string) (*config, error) {
@@ -52,6 +55,7 @@ func parse(args []string) (*config, error) {
 	fs.StringVar(&c.files.Kernel, "kernel", "build/kernel/bzImage", "kernel `image` the fleet boots")
 	fs.StringVar(&c.files.Initramfs, "initramfs", "build/initramfs.cpio.zst", "appliance `initramfs` the fleet boots")
 	fs.StringVar(&c.files.IPXEDir, "ipxe", fleet.DefaultIPXEDir, "`dir` holding Debian's undionly.kpxe and ipxe.efi")
+	fs.StringVar(&c.flavour, "flavour", "builtin", "`kernel` the initramfs is for, as mkimage's -flavour: builtin or distro")
 	fs.StringVar(&c.network.DHCPRange, "dhcp-range", "", "dnsmasq dhcp-range `value`, like 10.0.8.100,10.0.8.199,12h")
 	fs.StringVar(&c.network.Interface, "interface", "", "serve DHCP and TFTP on this `interface` only")
 	fs.StringVar(&c.network.TFTPRoot, "tftp-root", "", "absolute `dir` dnsmasq will serve the TFTP root from (default DIR/tftp)")
@@ -63,6 +67,12 @@ func parse(args []string) (*config, error) {
 		return nil, fmt.Errorf("want one inventory file, got %d arguments", fs.NArg())
 	}
 	c.inventory = fs.Arg(0)
+	switch c.flavour {
+	case "builtin", "distro":
+		c.files.Modular = c.flavour == "distro"
+	default:
+		return nil, fmt.Errorf("-flavour %q: want builtin or distro", c.flavour)
+	}
 	return c, nil
 }
 
