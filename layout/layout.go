@@ -287,6 +287,7 @@ func (p *parser) checkFit() {
 	var kept []Namespace
 	for i, ns := range p.l.Namespaces {
 		if errs[i] != nil {
+			errs[i].Source = p.declared[ns.Name].a.source
 			p.errs = append(p.errs, errs[i])
 			p.reject(ns.Name, errs[i].Reason)
 			continue

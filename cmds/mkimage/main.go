@@ -10,8 +10,9 @@
 //	mkimage writes the appliance initramfs, zstd-compressed, to
 //	DIR/initramfs.cpio.zst: ramdaxinit as /init, ramdaxctl, a shell and
 //	core commands, mkfs for ext4 and xfs. The distro flavour adds the
-//	kernel modules kmod loads, from -modules (Debian's cloud kernel,
-//	unpacked by make distro-kernel).
+//	kernel modules kmod loads, from -modules: Debian's cloud kernel for
+//	VMs (build/distro/modules) or its generic one for servers
+//	(build/distro-generic/modules), both unpacked by make distro-kernel.
 //
 //	-layout-file appends a bootconfig of ramdax.* keys, for layouts larger
 //	than a command line holds, after checking it against the kernel's
