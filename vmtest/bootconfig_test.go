@@ -6,31 +6,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/ramdax/appliance/bootconfig"
 	"github.com/ramdax/appliance/image"
+	"github.com/ramdax/appliance/nvdimm"
 )
 
-// maxNamespaces is the label slots of a RAMDAX region: its 128 KiB label
-// area holds 509 labels.
-const maxNamespaces = 509
-
-// manyNamespaces is a bootconfig of n raw namespaces of 16 MiB, one per
-// line, as an operator's generator would write it.
-func manyNamespaces(n int) string {
-	var b strings.Builder
-	b.WriteString("ramdax.ns = ")
-	for i := range n {
-		if i > 0 {
-			b.WriteString(",\n\t")
-		}
-		fmt.Fprintf(&b, "vm%03d:raw:16M", i)
-	}
-	b.WriteString("\n")
-	return b.String()
-}
+// maxNamespaces is the label slots of a RAMDAX region.
+const maxNamespaces = nvdimm.RamdaxLabelSlots
 
 // withLayoutFile returns a copy of initramfs with text appended as make
 // image LAYOUT_FILE= appends it: checked, then as a bootconfig for the
@@ -74,7 +58,7 @@ func TestBootconfigAllSlots(t *testing.T) {
 	// fails for its label and not for space.
 	carveout := WithCarveout(fmt.Sprintf("%dK", (maxNamespaces+1)*16<<10+128), "4G")
 	cmdline := fmt.Sprintf("memmap=%dK!4G", (maxNamespaces+1)*16<<10+128)
-	all, more := manyNamespaces(maxNamespaces), manyNamespaces(maxNamespaces+1)
+	all, more := RawNamespaces("vm", maxNamespaces), RawNamespaces("vm", maxNamespaces+1)
 	for _, k := range []struct {
 		name    string
 		modular bool

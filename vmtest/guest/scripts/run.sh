@@ -2,10 +2,11 @@
 # run by Debian's dash after u-root's init has mounted /proc, /sys and /dev.
 #
 # It reads from the kernel command line the tool to run, bench.tool=ndctl
-# (the default) or ramdaxinit, and the layout, in ramdax.ns= form or as
-# bench.raw=N: N raw namespaces of 16M called ns0, ns1, ... (256 of them
-# would not fit on x86's 2048-byte command line). Then it runs
-# TOOL-setup.sh with the layout, writes "bench: ready" and the tool's
+# (the default) or ramdaxinit, and, for ndctl, the layout, in ramdax.ns=
+# form or as bench.raw=N: N raw namespaces of 16M called ns0, ns1, ...
+# (256 of them would not fit on x86's 2048-byte command line); ramdaxinit
+# reads the command line itself. Then it runs TOOL-setup.sh with the
+# layout, writes "bench: ready" and the tool's
 # summary to the kernel log, runs the program bench.then= names, if any
 # (vmtest/guest/daxbench), and powers off.
 #
@@ -32,6 +33,7 @@ for arg in $cmdline; do
 	esac
 done
 
+[ "$tool" = ramdaxinit ] && specs=
 # $specs is split into one argument per namespace on purpose.
 # shellcheck disable=SC2086
 if summary=$(dash "/etc/bench/$tool-setup.sh" $specs); then
