@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ramdax/appliance/bootconfig"
 	"github.com/ramdax/appliance/vmtest/bench"
@@ -36,7 +37,9 @@ func scaleMachine(tb testing.TB, n int, ramFile string) []Option {
 // /init, with the layout as a bootconfig, which holds every N a region
 // has slots for. ndctl's script takes N from bench.raw=.
 func setupOptions(tb testing.TB, n int, tool, ramFile string) ([]Option, *regexp.Regexp) {
-	opts := scaleMachine(tb, n, ramFile)
+	// ndctl at 509 takes minutes under TCG: a second per namespace on top
+	// of the default limit.
+	opts := append(scaleMachine(tb, n, ramFile), WithTimeout(DefaultTimeout+time.Duration(n)*time.Second))
 	if tool != "ramdaxinit" {
 		return append(opts, WithInitramfs(imageFor(tb, imgScaleBuiltin).CPIO),
 			WithCmdline("bench.tool="+tool, fmt.Sprintf("bench.raw=%d", n))), scriptReady

@@ -243,7 +243,7 @@ func (r *report) setup(b *strings.Builder) {
 	if row.Samples > 1 {
 		rounds = fmt.Sprintf("median of %d rounds", row.Samples)
 	}
-	fmt.Fprintf(b, "   %s, %s, tools in turn; seconds between the kernel-log marks around the tool, ms per namespace\n",
+	fmt.Fprintf(b, "   %s, %s, tools in turn; seconds: ramdaxinit from the kernel running /init to its ready line, ndctl between the kernel-log marks around it; ms per namespace\n",
 		strings.ToUpper(row.Accel), rounds)
 	g := &grid{}
 	g.addf("N\tramdaxinit create\tms/ns\tkeep\tms/ns\tndctl create\tms/ns\tkeep\tms/ns\tndctl÷ramdaxinit create\tkeep\tramdaxinit's own clock: create\tkeep")
