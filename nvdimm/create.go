@@ -98,6 +98,12 @@ func (s *Sysfs) CreateNamespace(spec NamespaceSpec) (*Namespace, error) {
 	if dev == "" {
 		return nil, fmt.Errorf("%s has no namespace seed; is it enabled?", region.Dev)
 	}
+	// With the label area full the kernel makes no new seed, and
+	// namespace_seed can name a namespace in use: writing to it, or
+	// rolling it back to size 0, would change that namespace.
+	if err := s.checkIdleSeed(dev, region); err != nil {
+		return nil, fmt.Errorf("create %s namespace in %s: %w", spec.Mode, region.Dev, err)
+	}
 	if err := s.setUpNamespace(dev, region, spec); err != nil {
 		s.rollback(dev)
 		return nil, fmt.Errorf("create %s namespace in %s: %w", spec.Mode, region.Dev, err)
@@ -289,6 +295,24 @@ func (s *Sysfs) sizeHint(r *Region, size uint64) func(unix.Errno) string {
 		}
 		return ""
 	}
+}
+
+// checkIdleSeed refuses a seed that already has a size or a uuid.
+func (s *Sysfs) checkIdleSeed(dev string, r *Region) error {
+	size, err := s.uintAttr(dev, "size")
+	if err != nil {
+		return err
+	}
+	uuid := s.attrOr(dev, "uuid")
+	if size == 0 && (uuid == "" || strings.Trim(uuid, "0-") == "") {
+		return nil
+	}
+	why := "the kernel made no new seed"
+	if full := s.fullLabelAreas(r); full != "" {
+		why = fmt.Sprintf("%s's label area is full (%s has available_slots 0; a RAMDAX region has %d label slots, one per namespace); destroy a namespace there (ramdax.reset= or ramdaxctl destroy) or put this one on another region",
+			r.Dev, full, RamdaxLabelSlots)
+	}
+	return fmt.Errorf("namespace_seed names %s, which is in use (size %d, uuid %s), so nothing was written: %s", dev, size, uuid, why)
 }
 
 // RamdaxLabelSlots is how many labels a RAMDAX region's 128 KiB label
