@@ -177,3 +177,21 @@ func TestAttrErrorMessage(t *testing.T) {
 		t.Error("errors.Is(err, EBUSY) is false")
 	}
 }
+
+// TestCreateRefusesSeedInUse: with the label area full the kernel can
+// leave namespace_seed naming a namespace in use. Nothing may be written
+// to it, not even a rollback.
+func TestCreateRefusesSeedInUse(t *testing.T) {
+	s, tr, w := fakeKernel(t)
+	tr.ND("region0", "namespace_seed", "namespace0.0")
+	tr.ND("nmem0", "available_slots", "0")
+	_, err := s.CreateNamespace(NamespaceSpec{Region: "region0", Mode: ModeRaw, Size: 16 << 20})
+	if err == nil || !strings.Contains(err.Error(), "namespace0.0, which is in use") || !strings.Contains(err.Error(), "label area is full") {
+		t.Fatalf("err = %v, want the seed in use and the full label area named", err)
+	}
+	for _, wr := range w.Writes {
+		if strings.Contains(wr, "namespace0.0/") {
+			t.Errorf("wrote %s to the namespace in use", wr)
+		}
+	}
+}
