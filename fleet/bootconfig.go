@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/ramdax/appliance/bootconfig"
-	"github.com/ramdax/appliance/image"
 )
 
 // maxCmdline is x86's COMMAND_LINE_SIZE: the kernel keeps 2047 bytes of
@@ -67,13 +66,6 @@ func layoutID(class, name string) string {
 		return classID(class)
 	}
 	return nodeID(name)
-}
-
-// bootconfigInitrd is the initrd that carries text to the kernel of the
-// image: loaded last, it ends the combined initrd, where the kernel looks
-// for a bootconfig.
-func bootconfigInitrd(text string, modular bool) ([]byte, error) {
-	return image.LayoutInitrd(text, modular, 0)
 }
 
 // checkLength warns of a layout that goes to a bootconfig, and fails one

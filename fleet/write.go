@@ -164,7 +164,9 @@ func writeBootconfigs(dir string, inv *Inventory, modular bool) error {
 		if b.Bootconfig == "" {
 			continue
 		}
-		initrd, err := bootconfigInitrd(b.Bootconfig, modular)
+		// Loaded last, it ends the combined initrd, where the kernel
+		// looks for a bootconfig.
+		initrd, err := image.LayoutInitrd(b.Bootconfig, modular, 0)
 		if err != nil {
 			return fmt.Errorf("%s: %w", id, err)
 		}

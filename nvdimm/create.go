@@ -284,8 +284,7 @@ func (s *Sysfs) sizeHint(r *Region, size uint64) func(unix.Errno) string {
 		switch errno {
 		case unix.ENXIO:
 			if full := s.fullLabelAreas(r); full != "" {
-				return fmt.Sprintf("%s's label area is full (%s has available_slots 0; a RAMDAX region has %d label slots, one per namespace); destroy a namespace there (ramdax.reset= or ramdaxctl destroy) or put this one on another region",
-					r.Dev, full, RamdaxLabelSlots)
+				return labelAreaFull(r, full)
 			}
 		case unix.ENOSPC:
 			return fmt.Sprintf("%s has %s available (largest free extent %s), %s asked; pick a smaller size or another region",
@@ -309,10 +308,16 @@ func (s *Sysfs) checkIdleSeed(dev string, r *Region) error {
 	}
 	why := "the kernel made no new seed"
 	if full := s.fullLabelAreas(r); full != "" {
-		why = fmt.Sprintf("%s's label area is full (%s has available_slots 0; a RAMDAX region has %d label slots, one per namespace); destroy a namespace there (ramdax.reset= or ramdaxctl destroy) or put this one on another region",
-			r.Dev, full, RamdaxLabelSlots)
+		why = labelAreaFull(r, full)
 	}
 	return fmt.Errorf("namespace_seed names %s, which is in use (size %d, uuid %s), so nothing was written: %s", dev, size, uuid, why)
+}
+
+// labelAreaFull says that r's DIMMs full have no label slot left, and
+// what to do.
+func labelAreaFull(r *Region, full string) string {
+	return fmt.Sprintf("%s's label area is full (%s has available_slots 0; a RAMDAX region has %d label slots, one per namespace); destroy a namespace there (ramdax.reset= or ramdaxctl destroy) or put this one on another region",
+		r.Dev, full, RamdaxLabelSlots)
 }
 
 // RamdaxLabelSlots is how many labels a RAMDAX region's 128 KiB label

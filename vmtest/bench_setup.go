@@ -48,15 +48,23 @@ func setupOptions(tb testing.TB, n int, tool, ramFile string) ([]Option, *regexp
 	if err != nil {
 		tb.Fatal(err)
 	}
-	base, err := os.ReadFile(imageFor(tb, imgApplianceBuiltin).CPIO)
+	initramfs := withInitrdTail(tb, imageFor(tb, imgApplianceBuiltin).CPIO, footer)
+	return append(opts, WithInitramfs(initramfs), WithCmdline("ramdax.then=poweroff")), ramdaxReady
+}
+
+// withInitrdTail returns a copy of initramfs with tail appended
+// unchecked, as a hand-made or damaged per-node initrd would arrive.
+func withInitrdTail(tb testing.TB, initramfs string, tail []byte) string {
+	tb.Helper()
+	b, err := os.ReadFile(initramfs)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	initramfs := filepath.Join(tb.TempDir(), "initramfs.cpio")
-	if err := os.WriteFile(initramfs, append(base, footer...), 0o644); err != nil {
+	out := filepath.Join(tb.TempDir(), "initramfs.cpio")
+	if err := os.WriteFile(out, append(b, tail...), 0o644); err != nil {
 		tb.Fatal(err)
 	}
-	return append(opts, WithInitramfs(initramfs), WithCmdline("ramdax.then=poweroff")), ramdaxReady
+	return out
 }
 
 // RawNamespaces is a bootconfig of n raw namespaces of 16 MiB called

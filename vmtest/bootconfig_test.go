@@ -35,21 +35,6 @@ func withLayoutFile(t *testing.T, initramfs, text, cmdline string, modular bool)
 	return out
 }
 
-// withInitrdTail returns a copy of initramfs with tail appended unchecked,
-// as a hand-made or damaged per-node initrd would arrive.
-func withInitrdTail(t *testing.T, initramfs string, tail []byte) string {
-	t.Helper()
-	b, err := os.ReadFile(initramfs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "initramfs.cpio")
-	if err := os.WriteFile(out, append(b, tail...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // TestBootconfigAllSlots creates a namespace in every label slot of a
 // region from a bootconfig, on both kernels, keeps them on a RAM-kept
 // boot, and refuses a 510th there with the slot limit named.
