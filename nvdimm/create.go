@@ -98,7 +98,6 @@ func (s *Sysfs) CreateNamespace(spec NamespaceSpec) (*Namespace, error) {
 	if dev == "" {
 		return nil, fmt.Errorf("%s has no namespace seed; is it enabled?", region.Dev)
 	}
-	// With the label area full the kernel makes no new seed, and
 	// namespace_seed can name a namespace in use: writing to it, or
 	// rolling it back to size 0, would change that namespace.
 	if err := s.checkIdleSeed(dev, region); err != nil {
@@ -306,7 +305,11 @@ func (s *Sysfs) checkIdleSeed(dev string, r *Region) error {
 	if size == 0 && (uuid == "" || strings.Trim(uuid, "0-") == "") {
 		return nil
 	}
-	why := "the kernel made no new seed"
+	// When a region probes, the kernel makes its first namespace the seed
+	// after scheduling every namespace's probe, and moves the seed on
+	// when that namespace probes. If the probe has already finished, the
+	// seed stays on it (seen here on a boot that kept 509).
+	why := fmt.Sprintf("the kernel did not move the seed on after %s probed; re-enable %s (unbind and bind it) or reboot to get a new seed", dev, r.Dev)
 	if full := s.fullLabelAreas(r); full != "" {
 		why = labelAreaFull(r, full)
 	}

@@ -5,8 +5,12 @@ package guesttest
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -251,4 +255,95 @@ func memTotal(t *testing.T) uint64 {
 	}
 	t.Fatal("no MemTotal in /proc/meminfo")
 	return 0
+}
+
+// TestCreateBesideARefusedNamespace gives a devdax namespace an info
+// block with an alignment no x86 kernel supports, under a valid checksum,
+// as another kernel might have written it, and rebinds the bus. The
+// kernel refuses to probe that namespace (EOPNOTSUPP) but still moves the
+// region's seed on, so a create there goes to a new namespace and leaves
+// the refused one's label and bytes as they were.
+func TestCreateBesideARefusedNamespace(t *testing.T) {
+	s := sysfs(t)
+	const size = 32 << 20
+	victim := create(t, s, nvdimm.NamespaceSpec{Region: "region1", Mode: nvdimm.ModeDevdax, Name: "refused", Size: size})
+	if err := s.ReleaseClaim(victim); err != nil {
+		t.Fatal(err)
+	}
+	foreignInfoBlock(t, s, victim.Dev)
+	before := rawSum(t, s, victim.Dev)
+	if err := os.WriteFile("/sys/bus/platform/drivers/ramdax/unbind", []byte("e820_pmem\n"), 0); err != nil {
+		t.Fatalf("unbind ramdax: %v", err)
+	}
+	if _, err := s.BindRamdax(); err != nil {
+		t.Fatalf("bind ramdax again: %v", err)
+	}
+	refused, err := s.FindNamespace("refused")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if refused.State == nvdimm.StateEnabled {
+		t.Fatalf("%s is enabled; this test needs the kernel to refuse its info block", refused.Dev)
+	}
+
+	made := create(t, s, nvdimm.NamespaceSpec{Region: "region1", Mode: nvdimm.ModeRaw, Name: "beside", Size: 16 << 20})
+	if made.Dev == refused.Dev {
+		t.Fatalf("the create used %s, the refused namespace", refused.Dev)
+	}
+	got, err := s.FindNamespace("refused")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Unclaimed, it shows its whole size and only its own uuid.
+	if got.RawUUID != victim.RawUUID || got.Size != size {
+		t.Errorf("the refused namespace's label changed: uuid %s, size %d; want %s, %d", got.RawUUID, got.Size, victim.RawUUID, size)
+	}
+	if after := rawSum(t, s, got.Dev); after != before {
+		t.Errorf("the refused namespace's bytes changed: sha256 %s before the create, %s after", before, after)
+	}
+}
+
+// foreignInfoBlock sets the align field of dev's info block, at its
+// second 4 KiB, to 8 KiB and fixes the checksum.
+func foreignInfoBlock(t *testing.T, s *nvdimm.Sysfs, dev string) {
+	t.Helper()
+	err := s.WithRaw(dev, os.O_RDWR, func(f *os.File) error {
+		sb := make([]byte, 4096)
+		if _, err := f.ReadAt(sb, 4096); err != nil {
+			return err
+		}
+		binary.LittleEndian.PutUint32(sb[84:], 8<<10) // nd_pfn_sb.align
+		binary.LittleEndian.PutUint64(sb[4088:], 0)   // the checksum covers itself as zero
+		binary.LittleEndian.PutUint64(sb[4088:], fletcher64(sb))
+		if _, err := f.WriteAt(sb, 4096); err != nil {
+			return err
+		}
+		return f.Sync()
+	})
+	if err != nil {
+		t.Fatalf("edit the info block of %s: %v", dev, err)
+	}
+}
+
+// fletcher64 is the kernel's nd_fletcher64 over little-endian words.
+func fletcher64(b []byte) uint64 {
+	var lo, hi uint32
+	for i := 0; i+4 <= len(b); i += 4 {
+		lo += binary.LittleEndian.Uint32(b[i:])
+		hi += lo
+	}
+	return uint64(hi)<<32 | uint64(lo)
+}
+
+// rawSum is the sha256 of namespace dev read raw.
+func rawSum(t *testing.T, s *nvdimm.Sysfs, dev string) string {
+	t.Helper()
+	h := sha256.New()
+	if err := s.WithRaw(dev, os.O_RDONLY, func(f *os.File) error {
+		_, err := io.Copy(h, f)
+		return err
+	}); err != nil {
+		t.Fatalf("read %s raw: %v", dev, err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
