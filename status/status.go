@@ -60,12 +60,16 @@ func Regions(regions []nvdimm.Region) []Region {
 
 // Status is the whole outcome.
 type Status struct {
-	Ready         bool     `json:"ready"`
-	Namespaces    []Entry  `json:"namespaces"`
-	Regions       []Region `json:"regions,omitempty"`
-	Errors        []string `json:"errors,omitempty"`
-	CmdlineErrors int      `json:"cmdline_errors"`
-	Seconds       float64  `json:"seconds"`
+	Ready      bool     `json:"ready"`
+	Namespaces []Entry  `json:"namespaces"`
+	Regions    []Region `json:"regions,omitempty"`
+	Errors     []string `json:"errors,omitempty"`
+	// CmdlineErrors and BootconfigErrors count the layout's errors by
+	// where they were written; a clash between the two counts as the
+	// bootconfig's.
+	CmdlineErrors    int     `json:"cmdline_errors"`
+	BootconfigErrors int     `json:"bootconfig_errors"`
+	Seconds          float64 `json:"seconds"`
 }
 
 // Add records e in state, with a detail for the operator.

@@ -95,24 +95,32 @@ func TestBootconfigRefused(t *testing.T) {
 		name string
 		tail []byte
 		want []string
+		// status.json's bootconfig_errors
+		errors int
 	}{
 		{"checksum", forgedFooter(text, uint32(len(text)), 1), []string{
 			`error: bootconfig: the kernel refused it ("bootconfig checksum failed")`,
-			"ramdax: ready 2 namespaces (2 created, 0 kept"}},
+			"ramdax: ready 2 namespaces (2 created, 0 kept"}, 1},
 		{"oversize", forgedFooter(big, uint32(len(big)), 0), []string{
 			`error: bootconfig: the kernel refused it ("bootconfig size 32769 is greater than max size 32767")`,
-			"ramdax: ready 2 namespaces (2 created, 0 kept"}},
+			"ramdax: ready 2 namespaces (2 created, 0 kept"}, 1},
 		{"bad entry and conflict", mustFooter(t, "ramdax.ns = fromboot:raw:16M, bad:nomode:16M, db:raw:32M\n"), []string{
 			`error: bootconfig, value 2 of 3: ramdax.ns="bad:nomode:16M": MODE "nomode"`,
 			`error: bootconfig, value 3 of 3: ramdax.ns="db:raw:32M": NAME "db" is declared differently on the command line (db:raw:16M) and in bootconfig, value 3 of 3 (db:raw:32M)`,
-			"ramdax: ready 2 namespaces (2 created, 0 kept"}},
+			"ramdax: ready 2 namespaces (2 created, 0 kept"}, 2},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			vm := Start(t, c.name, WithKernel(BuiltinKernel(t)), WithCarveout("540800K", "1G"),
 				WithInitramfs(withInitrdTail(t, base, c.tail)),
-				WithCmdline("ramdax.ns=cmd:raw:16M", "ramdax.ns=db:raw:16M", "ramdax.then=poweroff"))
+				WithCmdline("ramdax.ns=cmd:raw:16M", "ramdax.ns=db:raw:16M", "ramdax.then=shell"))
+			defer vm.Wait()
+			defer vm.Kill()
 			expectLines(t, vm, c.want...)
-			vm.Wait()
+			expectShell(t, vm)
+			st := readStatus(t, vm)
+			if st.CmdlineErrors != 0 || st.BootconfigErrors != c.errors {
+				t.Errorf("status.json counts %d command-line and %d bootconfig errors, want 0 and %d", st.CmdlineErrors, st.BootconfigErrors, c.errors)
+			}
 		})
 	}
 }

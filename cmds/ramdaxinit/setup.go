@@ -16,13 +16,17 @@ import (
 	"github.com/ramdax/appliance/status"
 )
 
+// layoutProblems counts the problems found in each source of the layout.
+type layoutProblems struct {
+	cmdline, bootconfig int
+}
+
 // readLayout parses /proc/cmdline and the bootconfig, logging every
-// error and hint. The layout it returns holds what parsed cleanly; the
-// count is of every problem found.
-func readLayout(l *logger) (*layout.Layout, int, error) {
+// error and hint. The layout it returns holds what parsed cleanly.
+func readLayout(l *logger) (*layout.Layout, layoutProblems, error) {
 	cmdline, err := os.ReadFile("/proc/cmdline")
 	if err != nil {
-		return nil, 0, fmt.Errorf("read kernel command line: %w", err)
+		return nil, layoutProblems{}, fmt.Errorf("read kernel command line: %w", err)
 	}
 	bc := readBootconfig()
 	for _, p := range bc.problems {
@@ -41,7 +45,21 @@ func readLayout(l *logger) (*layout.Layout, int, error) {
 	if len(bc.kvs) > 0 {
 		l.Debugf("%s: %d keys", bc.source, len(bc.kvs))
 	}
-	return lay, len(bc.problems) + len(layout.AsErrors(err)), errors.Join(append(bc.problems, err)...)
+	return lay, countProblems(bc.problems, layout.AsErrors(err)), errors.Join(append(bc.problems, err)...)
+}
+
+// countProblems counts the bootconfig's own problems, and the parameter
+// errors by the source they name: none for the command line.
+func countProblems(bootconfigProblems []error, paramErrors []*layout.ParamError) layoutProblems {
+	n := layoutProblems{bootconfig: len(bootconfigProblems)}
+	for _, e := range paramErrors {
+		if e.Source == "" {
+			n.cmdline++
+		} else {
+			n.bootconfig++
+		}
+	}
+	return n
 }
 
 // setup does everything between /init and the ready line, recording the
@@ -54,7 +72,7 @@ func setup(l *logger, st *status.Status) *layout.Layout {
 		return &layout.Layout{Then: layout.ThenShell}
 	}
 	l.debug = lay.Debug
-	st.CmdlineErrors = problems
+	st.CmdlineErrors, st.BootconfigErrors = problems.cmdline, problems.bootconfig
 	if len(lay.Carveouts) == 0 {
 		l.Printf("no memmap=SIZE!START carveout on the command line: nothing to set up")
 		if !builtInRamdax() {
