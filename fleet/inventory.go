@@ -9,8 +9,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ramdax/appliance/image"
 	"github.com/ramdax/appliance/layout"
+	"github.com/ramdax/appliance/release"
 )
 
 // Inventory is which layout each machine of a fleet boots.
@@ -306,7 +306,7 @@ func parseMAC(s string) (net.HardwareAddr, error) {
 // checkLayout checks lay as ramdaxinit will read it at boot, and as iPXE
 // and Matchbox's templates will pass it on.
 func (p *parser) checkLayout(line int, entry, lay string) {
-	if i := strings.IndexAny(lay, image.LoaderSpecial); i >= 0 {
+	if i := strings.IndexAny(lay, release.LoaderSpecial); i >= 0 {
 		p.fail(line, entry, "%q would be read by iPXE, not passed to the kernel; remove it (mount points cannot hold spaces here)", lay[i])
 		return
 	}

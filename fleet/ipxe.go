@@ -5,7 +5,7 @@ import (
 	"net"
 	"strings"
 
-	"github.com/ramdax/appliance/image"
+	"github.com/ramdax/appliance/release"
 )
 
 // The TFTP root's scripts besides the per-node ones.
@@ -24,7 +24,7 @@ func ScriptFile(mac net.HardwareAddr) string {
 // the console, and initrd= so that the kernel's EFI stub finds the
 // initramfs under UEFI iPXE (BIOS boots ignore it).
 func commonArgs() []string {
-	return append(strings.Fields(image.Console), "initrd="+image.InitramfsFile)
+	return append(strings.Fields(release.Console), "initrd="+release.InitramfsFile)
 }
 
 // KernelArgs is the whole kernel command line of a node booting lay, one
@@ -96,7 +96,7 @@ func bootLines(id, lay string) string {
 kernel %s %s ${layout}
 initrd %s
 boot
-`, lay, image.KernelFile, strings.Join(commonArgs(), " "), image.InitramfsFile)
+`, lay, release.KernelFile, strings.Join(commonArgs(), " "), release.InitramfsFile)
 	}
 	file := BootconfigFile(id)
 	return fmt.Sprintf(`# The layout is too long for the kernel's command line: its ramdax.*
@@ -106,7 +106,7 @@ kernel %s %s initrd=%s ${layout}
 initrd %s
 initrd %s
 boot
-`, file, b.Cmdline, image.KernelFile, strings.Join(commonArgs(), " "), file, image.InitramfsFile, file)
+`, file, b.Cmdline, release.KernelFile, strings.Join(commonArgs(), " "), file, release.InitramfsFile, file)
 }
 
 // generatedBy is the comment that heads a generated script: where it

@@ -3,7 +3,7 @@ package fleet
 import (
 	"path"
 
-	"github.com/ramdax/appliance/image"
+	"github.com/ramdax/appliance/release"
 )
 
 // Profile is a Matchbox profile as its file store reads it from
@@ -71,8 +71,8 @@ func profile(id, name, lay string) Profile {
 	assets := path.Join("/assets", AssetsDir)
 	b := splitLayout(lay)
 	p := Profile{ID: id, Name: name, Boot: NetBoot{
-		Kernel: path.Join(assets, image.KernelFile),
-		Initrd: []string{path.Join(assets, image.InitramfsFile)},
+		Kernel: path.Join(assets, release.KernelFile),
+		Initrd: []string{path.Join(assets, release.InitramfsFile)},
 		Args:   KernelArgs(b.Cmdline),
 	}}
 	if b.Bootconfig != "" {

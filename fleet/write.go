@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/ramdax/appliance/image"
+	"github.com/u-root/uio/cp"
+
+	"github.com/ramdax/appliance/release"
 )
 
 // The generated tree, under the directory Write fills.
@@ -102,8 +104,8 @@ func writeTFTP(dir string, inv *Inventory, files Files) error {
 		return err
 	}
 	if err := copyFiles(dir, map[string]string{
-		image.KernelFile:    files.Kernel,
-		image.InitramfsFile: files.Initramfs,
+		release.KernelFile:    files.Kernel,
+		release.InitramfsFile: files.Initramfs,
 	}); err != nil {
 		return err
 	}
@@ -135,8 +137,8 @@ func writeTFTP(dir string, inv *Inventory, files Files) error {
 // the assets the profiles boot.
 func writeMatchbox(dir string, inv *Inventory, files Files) error {
 	if err := copyFiles(filepath.Join(dir, "assets", AssetsDir), map[string]string{
-		image.KernelFile:    files.Kernel,
-		image.InitramfsFile: files.Initramfs,
+		release.KernelFile:    files.Kernel,
+		release.InitramfsFile: files.Initramfs,
 	}); err != nil {
 		return err
 	}
@@ -166,7 +168,7 @@ func writeBootconfigs(dir string, inv *Inventory, modular bool) error {
 		}
 		// Loaded last, it ends the combined initrd, where the kernel
 		// looks for a bootconfig.
-		initrd, err := image.LayoutInitrd(b.Bootconfig, modular, 0)
+		initrd, err := release.LayoutInitrd(b.Bootconfig, modular, 0)
 		if err != nil {
 			return fmt.Errorf("%s: %w", id, err)
 		}
@@ -201,7 +203,7 @@ func copyFiles(dir string, sources map[string]string) error {
 		return err
 	}
 	for name, src := range sources {
-		if err := image.CopyFile(src, filepath.Join(dir, name)); err != nil {
+		if err := cp.Copy(src, filepath.Join(dir, name)); err != nil {
 			return err
 		}
 	}

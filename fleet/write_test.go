@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ramdax/appliance/image"
+	"github.com/ramdax/appliance/release"
 )
 
 const testInventory = "class db " + dbLayout + "\n" +
@@ -86,7 +86,7 @@ func TestWriteTree(t *testing.T) {
 	if got := listFiles(t, out); !slices.Equal(got, want) {
 		t.Errorf("files:\n got %q\nwant %q", got, want)
 	}
-	if got := readFile(t, filepath.Join(out, "tftp", image.KernelFile)); got != "fake bzImage" {
+	if got := readFile(t, filepath.Join(out, "tftp", release.KernelFile)); got != "fake bzImage" {
 		t.Errorf("tftp/bzImage holds %q", got)
 	}
 	if info, err := os.Stat(out); err != nil || info.Mode().Perm() != 0o755 {

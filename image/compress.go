@@ -22,9 +22,6 @@ import (
 // keeps the output the same whatever the machine's core count.
 var zstdArgs = []string{"-19", "-T1", "-q", "--no-progress", "-f"}
 
-// CompressedExt is the initramfs file's extension, which says its format.
-const CompressedExt = ".zst"
-
 // Compress writes src compressed with zstd to dst.
 func Compress(src, dst string) error {
 	cmd := exec.Command("zstd", append(zstdArgs, src, "-o", dst)...)

@@ -5,24 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-)
 
-// The file names of a release directory (build/ for `make image`). The
-// ISO and the PXE bundle carry the kernel and initramfs under the same names.
-const (
-	KernelFile    = "bzImage"
-	InitramfsFile = "initramfs.cpio" + CompressedExt
-	CmdlineFile   = "cmdline.txt"
-	ISOFile       = "ramdax.iso"
-	PXEDir        = "pxe"
-	IPXEFile      = "boot.ipxe"
-	ManifestFile  = "manifest"
+	"github.com/ramdax/appliance/release"
 )
-
-// Console is the part of the command line every node shares: the
-// appliance talks on the screen (tty0) and the first serial port, which
-// is /dev/console. ramdaxinit keeps a shell on each.
-const Console = "console=tty0 console=ttyS0"
 
 // DefaultLayout is the per-node part of the command line the artifacts
 // boot with unless edited: a 528 MiB carveout at 1 GiB (no space lost to
@@ -32,7 +17,7 @@ const DefaultLayout = "memmap=540800K!1G ramdax.ns=data:fsdax:256M:fs=ext4:mount
 	"ramdax.ns=fast:devdax:128M ramdax.ns=scratch:raw:rest"
 
 // Cmdline is the whole kernel command line for layout.
-func Cmdline(layout string) string { return Console + " " + layout }
+func Cmdline(layout string) string { return release.Console + " " + layout }
 
 // WriteCmdline writes the command line for layout to path, one line.
 func WriteCmdline(path, layout string) error {
@@ -56,7 +41,7 @@ set layout %s
 kernel %s %s initrd=%s ${layout}
 initrd %s
 boot
-`, layout, KernelFile, Console, InitramfsFile, InitramfsFile)
+`, layout, release.KernelFile, release.Console, release.InitramfsFile, release.InitramfsFile)
 }
 
 // WritePXE writes the PXE bundle into dir: the kernel, the initramfs and
@@ -68,13 +53,13 @@ func WritePXE(dir, kernel, initramfs, layout string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("pxe bundle: %w", err)
 	}
-	if err := CopyFile(kernel, filepath.Join(dir, KernelFile)); err != nil {
+	if err := CopyFile(kernel, filepath.Join(dir, release.KernelFile)); err != nil {
 		return fmt.Errorf("pxe bundle: %w", err)
 	}
-	if err := CopyFile(initramfs, filepath.Join(dir, InitramfsFile)); err != nil {
+	if err := CopyFile(initramfs, filepath.Join(dir, release.InitramfsFile)); err != nil {
 		return fmt.Errorf("pxe bundle: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, IPXEFile), []byte(IPXEScript(layout)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, release.IPXEFile), []byte(IPXEScript(layout)), 0o644); err != nil {
 		return fmt.Errorf("pxe bundle: %w", err)
 	}
 	return nil
@@ -92,15 +77,10 @@ func CopyFile(src, dst string) error {
 	return nil
 }
 
-// LoaderSpecial are the characters grub or iPXE read themselves in a
-// boot script line (settings, operators, comments, quoting), so a layout
-// holding one would reach the kernel changed.
-const LoaderSpecial = "$;\"'\\{}|&<>#\n"
-
 // checkLayout refuses a layout that grub or iPXE would not pass to the
 // kernel as written.
 func checkLayout(layout string) error {
-	if i := strings.IndexAny(layout, LoaderSpecial); i >= 0 {
+	if i := strings.IndexAny(layout, release.LoaderSpecial); i >= 0 {
 		return fmt.Errorf("layout %q: %q would be read by grub or iPXE, not passed to the kernel", layout, layout[i])
 	}
 	return nil

@@ -12,6 +12,8 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/u-root/mkuimage/cpio"
+
+	"github.com/ramdax/appliance/release"
 )
 
 func TestIPXEScriptHasOneLayoutLine(t *testing.T) {
@@ -52,7 +54,7 @@ func TestWritePXE(t *testing.T) {
 	if err := WritePXE(out, kernel, initramfs, DefaultLayout); err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string]string{KernelFile: "kernel", InitramfsFile: "initramfs", IPXEFile: IPXEScript(DefaultLayout)} {
+	for name, want := range map[string]string{release.KernelFile: "kernel", release.InitramfsFile: "initramfs", release.IPXEFile: IPXEScript(DefaultLayout)} {
 		if b, err := os.ReadFile(filepath.Join(out, name)); err != nil || string(b) != want {
 			t.Errorf("%s: got %q, %v; want %q", name, b, err, want)
 		}
@@ -70,7 +72,7 @@ func TestManifestListsPresentFiles(t *testing.T) {
 	}
 	want := "# flavour: test\n# sha256 bytes file\n" +
 		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad         3 a\n"
-	if b, _ := os.ReadFile(filepath.Join(dir, ManifestFile)); string(b) != want || len(sums) != 1 {
+	if b, _ := os.ReadFile(filepath.Join(dir, release.ManifestFile)); string(b) != want || len(sums) != 1 {
 		t.Errorf("manifest:\n%s\nwant:\n%s", b, want)
 	}
 }
@@ -110,7 +112,7 @@ func TestCompressIsReproducible(t *testing.T) {
 	dir := t.TempDir()
 	var outs [2][]byte
 	for i := range outs {
-		dst := filepath.Join(dir, "out"+string(rune('a'+i))+CompressedExt)
+		dst := filepath.Join(dir, "out"+string(rune('a'+i))+release.CompressedExt)
 		if err := Compress(src, dst); err != nil {
 			t.Fatal(err)
 		}

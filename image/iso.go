@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/ramdax/appliance/release"
 )
 
 // isoTime is the one time every ISO says it was made, so that two builds
@@ -40,7 +42,7 @@ menuentry "RAMDAX appliance" {
 	linux /boot/%s %s
 	initrd /boot/%s
 }
-`, KernelFile, Cmdline(layout), InitramfsFile)
+`, release.KernelFile, Cmdline(layout), release.InitramfsFile)
 }
 
 // WriteISO writes to out a hybrid ISO, for a CD or a USB stick, that boots
@@ -75,10 +77,10 @@ func stageISO(dir, kernel, initramfs, layout string) error {
 	if err := os.MkdirAll(grub, 0o755); err != nil {
 		return err
 	}
-	if err := CopyFile(kernel, filepath.Join(dir, "boot", KernelFile)); err != nil {
+	if err := CopyFile(kernel, filepath.Join(dir, "boot", release.KernelFile)); err != nil {
 		return err
 	}
-	if err := CopyFile(initramfs, filepath.Join(dir, "boot", InitramfsFile)); err != nil {
+	if err := CopyFile(initramfs, filepath.Join(dir, "boot", release.InitramfsFile)); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(grub, "grub.cfg"), []byte(GrubConfig(layout)), 0o644)

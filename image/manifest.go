@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ramdax/appliance/release"
 )
 
 // FileSum is one artifact's size and sha256.
@@ -58,7 +60,7 @@ func WriteManifest(dir string, header []string, rels []string) ([]FileSum, error
 		sums = append(sums, s)
 		fmt.Fprintln(&b, s)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ManifestFile), []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, release.ManifestFile), []byte(b.String()), 0o644); err != nil {
 		return nil, fmt.Errorf("manifest: %w", err)
 	}
 	return sums, nil

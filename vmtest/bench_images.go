@@ -9,11 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ramdax/appliance/image"
-	"github.com/ramdax/appliance/kmod"
 	"github.com/u-root/gobusybox/src/pkg/golang"
 	"github.com/u-root/mkuimage/uimage"
 	"github.com/u-root/uio/llog"
+
+	"github.com/ramdax/appliance/image"
+	"github.com/ramdax/appliance/kmod"
+	"github.com/ramdax/appliance/release"
 )
 
 // benchImage is an initramfs the benchmarks boot: the newc archive and,
@@ -98,7 +100,7 @@ func buildImage(tb testing.TB, name string) benchImage {
 		tb.Fatal(err)
 	}
 	if recipe.compress {
-		img.Zstd = img.CPIO + image.CompressedExt
+		img.Zstd = img.CPIO + release.CompressedExt
 		if err := image.Compress(img.CPIO, img.Zstd); err != nil {
 			tb.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ramdax/appliance/image"
 	"github.com/ramdax/appliance/kmod"
+	"github.com/ramdax/appliance/release"
 	"github.com/ramdax/appliance/vmtest/bench"
 )
 
@@ -104,11 +105,11 @@ func ndctlModuleFiles(tb testing.TB, modulesDir string) []string {
 // ISO is from older code. 0 when there is no ISO.
 func isoSize(tb testing.TB, builtin benchImage) (size int64, current float64) {
 	dir := filepath.Join(RepoRoot(tb), "build")
-	fi, err := os.Stat(filepath.Join(dir, image.ISOFile))
+	fi, err := os.Stat(filepath.Join(dir, release.ISOFile))
 	if err != nil {
 		return 0, 0
 	}
-	shipped, err1 := image.Sum(dir, image.InitramfsFile)
+	shipped, err1 := image.Sum(dir, release.InitramfsFile)
 	ours, err2 := image.Sum(filepath.Dir(builtin.Zstd), filepath.Base(builtin.Zstd))
 	if err1 == nil && err2 == nil && shipped.SHA256 == ours.SHA256 {
 		current = 1

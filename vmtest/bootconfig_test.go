@@ -11,6 +11,7 @@ import (
 	"github.com/ramdax/appliance/bootconfig"
 	"github.com/ramdax/appliance/image"
 	"github.com/ramdax/appliance/nvdimm"
+	"github.com/ramdax/appliance/release"
 )
 
 // maxNamespaces is the label slots of a RAMDAX region.
@@ -64,7 +65,7 @@ func TestBootconfigAllSlots(t *testing.T) {
 
 			// The 510th is refused by the layout check at build time, so it
 			// comes unchecked, as a hand-made initrd would.
-			tail, err := image.LayoutInitrd(more, k.modular, fileSize(t, base))
+			tail, err := release.LayoutInitrd(more, k.modular, fileSize(t, base))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,8 +10,10 @@ import (
 	"github.com/Netflix/go-expect"
 
 	"github.com/hugelgupf/vmtest/qemu"
-	"github.com/ramdax/appliance/image"
 	"github.com/u-root/uio/llog"
+
+	"github.com/ramdax/appliance/image"
+	"github.com/ramdax/appliance/release"
 )
 
 // defaultReady is the ready line of a first boot with image.DefaultLayout.
@@ -22,7 +24,7 @@ const defaultReady = "ramdax: ready 3 namespaces (3 created, 0 kept, 0 conflicts
 // entry whose command line is edited at the menu with grub's e key.
 func TestISO(t *testing.T) {
 	kernel, initramfs := releaseFiles(t)
-	iso := filepath.Join(t.TempDir(), image.ISOFile)
+	iso := filepath.Join(t.TempDir(), release.ISOFile)
 	if err := image.WriteISO(iso, kernel, initramfs, image.DefaultLayout); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +138,7 @@ func releaseFiles(t *testing.T) (kernel, initramfs string) {
 	if err := image.Build(llog.Test(t), cpio, mods...); err != nil {
 		t.Fatal(err)
 	}
-	initramfs = filepath.Join(dir, image.InitramfsFile)
+	initramfs = filepath.Join(dir, release.InitramfsFile)
 	if err := image.Compress(cpio, initramfs); err != nil {
 		t.Fatal(fmt.Errorf("initramfs: %w", err))
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ramdax/appliance/image"
+	"github.com/ramdax/appliance/release"
 )
 
 // nodeLayout is one node's layout, unlike image.DefaultLayout: a smaller
@@ -23,13 +24,13 @@ func TestPXE(t *testing.T) {
 	if err := image.WritePXE(dir, kernel, initramfs, image.DefaultLayout); err != nil {
 		t.Fatal(err)
 	}
-	setNodeLayout(t, filepath.Join(dir, image.IPXEFile), nodeLayout)
+	setNodeLayout(t, filepath.Join(dir, release.IPXEFile), nodeLayout)
 	for _, fw := range []struct {
 		name string
 		opts []Option
 	}{{"bios", nil}, {"uefi", []Option{WithUEFI()}}} {
 		t.Run(fw.name, func(t *testing.T) {
-			bootPXE(t, "pxe-"+fw.name, append(fw.opts, WithNetBoot(dir, image.IPXEFile)))
+			bootPXE(t, "pxe-"+fw.name, append(fw.opts, WithNetBoot(dir, release.IPXEFile)))
 		})
 	}
 }

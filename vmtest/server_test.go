@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/hugelgupf/vmtest/qemu"
+
 	"github.com/ramdax/appliance/image"
+	"github.com/ramdax/appliance/release"
 )
 
 // serverLayout has a carveout on each NUMA node of ServerMachine (node 0
@@ -24,7 +26,7 @@ const serverReady = "ramdax: ready 2 namespaces (2 created, 0 kept, 0 conflicts,
 // the NIC, the screen and its USB keyboard, and the second serial port.
 func TestServer(t *testing.T) {
 	kernel, initramfs := releaseFiles(t)
-	iso := filepath.Join(t.TempDir(), image.ISOFile)
+	iso := filepath.Join(t.TempDir(), release.ISOFile)
 	if err := image.WriteISO(iso, kernel, initramfs, serverLayout); err != nil {
 		t.Fatal(err)
 	}

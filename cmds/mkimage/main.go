@@ -39,9 +39,11 @@ import (
 	"slices"
 	"time"
 
+	"github.com/u-root/uio/llog"
+
 	"github.com/ramdax/appliance/image"
 	"github.com/ramdax/appliance/layout"
-	"github.com/u-root/uio/llog"
+	"github.com/ramdax/appliance/release"
 )
 
 // config is what the command line asks for.
@@ -124,7 +126,7 @@ func buildInitramfs(stdout io.Writer, c *config, cpio string) error {
 		return err
 	}
 	built := time.Since(start)
-	out := filepath.Join(c.dir, image.InitramfsFile)
+	out := filepath.Join(c.dir, release.InitramfsFile)
 	start = time.Now()
 	if err := image.Compress(cpio, out); err != nil {
 		return err
@@ -173,30 +175,30 @@ func reportContents(stdout io.Writer, c *config, cpio string) error {
 
 // writeBoot writes the kernel, the command line and the ISO or PXE bundle.
 func writeBoot(stdout io.Writer, c *config) error {
-	kernel := filepath.Join(c.dir, image.KernelFile)
+	kernel := filepath.Join(c.dir, release.KernelFile)
 	if err := image.CopyFile(c.kernel, kernel); err != nil {
 		return fmt.Errorf("kernel: %w (run `make kernel`)", err)
 	}
-	if err := image.WriteCmdline(filepath.Join(c.dir, image.CmdlineFile), c.layout); err != nil {
+	if err := image.WriteCmdline(filepath.Join(c.dir, release.CmdlineFile), c.layout); err != nil {
 		return err
 	}
-	initramfs := filepath.Join(c.dir, image.InitramfsFile)
+	initramfs := filepath.Join(c.dir, release.InitramfsFile)
 	fmt.Fprintf(stdout, "mkimage: kernel %s + initramfs %s = %s\n", size(kernel), size(initramfs),
 		mib(fileSize(kernel)+fileSize(initramfs)))
 	if c.wants("iso") {
 		start := time.Now()
-		iso := filepath.Join(c.dir, image.ISOFile)
+		iso := filepath.Join(c.dir, release.ISOFile)
 		if err := image.WriteISO(iso, kernel, initramfs, c.layout); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "mkimage: %s, %s, made in %.1f s\n", iso, size(iso), time.Since(start).Seconds())
 	}
 	if c.wants("pxe") {
-		if err := image.WritePXE(filepath.Join(c.dir, image.PXEDir), kernel, initramfs, c.layout); err != nil {
+		if err := image.WritePXE(filepath.Join(c.dir, release.PXEDir), kernel, initramfs, c.layout); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "mkimage: %s/: %s, %s, %s\n", filepath.Join(c.dir, image.PXEDir),
-			image.KernelFile, image.InitramfsFile, image.IPXEFile)
+		fmt.Fprintf(stdout, "mkimage: %s/: %s, %s, %s\n", filepath.Join(c.dir, release.PXEDir),
+			release.KernelFile, release.InitramfsFile, release.IPXEFile)
 	}
 	return nil
 }
@@ -208,15 +210,15 @@ func writeManifest(stdout io.Writer, c *config) error {
 	if err != nil {
 		return err
 	}
-	pxe := func(f string) string { return filepath.Join(image.PXEDir, f) }
+	pxe := func(f string) string { return filepath.Join(release.PXEDir, f) }
 	sums, err := image.WriteManifest(c.dir, []string{"flavour: " + c.flavour, "compressor: " + compressor}, []string{
-		image.KernelFile, image.InitramfsFile, image.CmdlineFile, image.ISOFile,
-		pxe(image.KernelFile), pxe(image.InitramfsFile), pxe(image.IPXEFile),
+		release.KernelFile, release.InitramfsFile, release.CmdlineFile, release.ISOFile,
+		pxe(release.KernelFile), pxe(release.InitramfsFile), pxe(release.IPXEFile),
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "mkimage: %s:\n", filepath.Join(c.dir, image.ManifestFile))
+	fmt.Fprintf(stdout, "mkimage: %s:\n", filepath.Join(c.dir, release.ManifestFile))
 	for _, s := range sums {
 		fmt.Fprintf(stdout, "  %s\n", s)
 	}
