@@ -94,7 +94,7 @@ reproducible: deps kernel
 
 ## run: boot the appliance in QEMU with a default layout, console in this terminal.
 run: kernel initramfs
-	@$(GO) run ./cmds/runvm -kernel $(KERNEL) -initrd $(INITRAMFS) -m $(MEM) -memmap '$(MEMMAP)' -append '$(CMDLINE)'
+	@$(GO) run ./tools/runvm -kernel $(KERNEL) -initrd $(INITRAMFS) -m $(MEM) -memmap '$(MEMMAP)' -append '$(CMDLINE)'
 
 ## vet: gofmt and go vet.
 vet:
@@ -127,7 +127,7 @@ bench: deps kernel distro-kernel
 	set -o pipefail; RAMDAX_BENCH_OUT=$(CURDIR)/build/bench/results.jsonl RAMDAX_BENCH_QUICK=$(BENCH_QUICK) BENCH_COLD=$(BENCH_COLD) \
 		$(GO) test -count=1 -v -run '^$$' -bench . -benchtime 1x -timeout 45m ./vmtest/ 2>&1 | tee build/bench/go-test.log | \
 		grep --line-buffered -E '^(Benchmark|ok|FAIL|PASS)|^\s*--- |bench_[a-z]+\.go:[0-9]+: '
-	@$(GO) run ./cmds/benchreport -in build/bench/results.jsonl -o BENCHMARKS.md -started $(BENCH_START) $(if $(BENCH_QUICK),-quick) \
+	@$(GO) run ./tools/benchreport -in build/bench/results.jsonl -o BENCHMARKS.md -started $(BENCH_START) $(if $(BENCH_QUICK),-quick) \
 		-command 'make bench$(if $(BENCH_QUICK), QUICK=1)$(if $(BENCH_COLD), BENCH_COLD=$(BENCH_COLD))'
 
 clean:

@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"github.com/hugelgupf/vmtest/qemu"
+	"github.com/u-root/mkuimage/uimage"
+	"github.com/u-root/uio/llog"
+
 	"github.com/ramdax/appliance/image"
 	"github.com/ramdax/appliance/invariant"
 	"github.com/ramdax/appliance/layout"
-	"github.com/u-root/mkuimage/uimage"
-	"github.com/u-root/uio/llog"
 )
 
 // Two carveouts below the top of 2 GiB of guest RAM (a carveout past it

@@ -13,6 +13,8 @@ import (
 
 	"github.com/Netflix/go-expect"
 	"github.com/hugelgupf/vmtest/qemu"
+
+	"github.com/ramdax/appliance/accel"
 	"github.com/ramdax/appliance/image"
 	"github.com/ramdax/appliance/vmtest/bench"
 )
@@ -196,7 +198,7 @@ func benchBoot(b *testing.B, accel string, boots int) {
 	for i := range boots {
 		for j, s := range setups {
 			kernel := s.kernel(b)
-			opts := append(defaultLayout(), WithKernel(kernel), WithInitramfs(imageFor(b, s.image).Zstd), withAccel(b, accel))
+			opts := append(defaultLayout(), WithKernel(kernel), WithInitramfs(imageFor(b, s.image).Zstd), WithAccel(accel))
 			r := bootToReady(b, fmt.Sprintf("%s-%d", s.key, i), s.ready, opts...)
 			if r.Namespaces != 3 || r.Created != 3 {
 				b.Fatalf("%s: ready with %d namespaces, %d created: want 3 created", s.key, r.Namespaces, r.Created)
@@ -237,7 +239,7 @@ func benchServerBoot(b *testing.B, boots int) {
 	for i := range boots {
 		for j, s := range setups {
 			opts := append(append(ServerHardware(), defaultLayout()...), WithKernel(s.kernel(b)),
-				WithInitramfs(imageFor(b, s.image).Zstd), withAccel(b, "tcg"))
+				WithInitramfs(imageFor(b, s.image).Zstd), WithAccel("tcg"))
 			r := bootToReady(b, fmt.Sprintf("server-%s-%d", s.key, i), s.ready, opts...)
 			if r.Created != 3 {
 				b.Fatalf("server %s: ready with %d created: want 3", s.key, r.Created)
@@ -290,23 +292,6 @@ func median[T any](xs []T, f func(T) float64) float64 {
 	return (vs[n/2-1] + vs[n/2]) / 2
 }
 
-// withAccel runs QEMU under accel whatever Accel chose, so that the boot
-// benchmark reports TCG on a host where KVM works too. It reads the
-// machine the other options describe, so it must come last.
-func withAccel(tb testing.TB, accel string) Option {
-	return func(m *Machine) {
-		if m.Kernel == "" {
-			m.Kernel = BuiltinKernel(tb)
-		}
-		detected := Accel(tb, m.Kernel)
-		if detected == accel {
-			return
-		}
-		cmd := strings.Replace(m.qemuCommand(tb), "-accel "+detected, "-accel "+accel, 1)
-		m.QEMU = append(m.QEMU, qemu.WithQEMUCommand(cmd))
-	}
-}
-
 // accels are the accelerators the boot benchmark runs under: TCG always,
 // KVM too where it works. The reason KVM is not used goes in the report.
 func accels(tb testing.TB) (list []string, whyNotKVM string) {
@@ -316,19 +301,10 @@ func accels(tb testing.TB) (list []string, whyNotKVM string) {
 	switch {
 	case os.Getenv("RAMDAX_ACCEL") != "":
 		return []string{"tcg"}, "RAMDAX_ACCEL=" + os.Getenv("RAMDAX_ACCEL") + " skipped the KVM trial"
-	case !kvmOpens():
+	case !accel.KVMOpens():
 		return []string{"tcg"}, "no usable /dev/kvm"
 	}
 	return []string{"tcg"}, "/dev/kvm opens, but a trial boot under KVM failed"
-}
-
-func kvmOpens() bool {
-	f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0)
-	if err != nil {
-		return false
-	}
-	f.Close()
-	return true
 }
 
 // recordRow hands a row to the report, failing the benchmark if it cannot.

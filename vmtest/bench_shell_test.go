@@ -7,8 +7,9 @@ import (
 	"time"
 
 	"github.com/Netflix/go-expect"
-	"github.com/ramdax/appliance/vmtest/bench"
 	"github.com/u-root/mkuimage/uimage"
+
+	"github.com/ramdax/appliance/vmtest/bench"
 )
 
 // shellPromptTime boots the appliance image at initramfs to its console

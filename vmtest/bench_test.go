@@ -10,7 +10,7 @@ import (
 // The benchmarks compare the appliance with what a user would run
 // instead, Debian's cloud kernel and ndctl, measured side by side in one
 // run. `make bench` runs each once (-benchtime 1x) with RAMDAX_BENCH_OUT
-// set, and cmds/benchreport turns the rows they record into one table and
+// set, and tools/benchreport turns the rows they record into one table and
 // BENCHMARKS.md; RAMDAX_BENCH_QUICK=1 (make bench QUICK=1) boots less and
 // keeps the table's shape. On their own, `go test -bench` reports the main
 // numbers through testing.B.

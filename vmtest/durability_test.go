@@ -12,8 +12,9 @@ import (
 	"github.com/Netflix/go-expect"
 	"github.com/hugelgupf/vmtest/qemu"
 	"github.com/hugelgupf/vmtest/testtmp"
-	"github.com/ramdax/appliance/invariant"
 	"github.com/u-root/mkuimage/uimage"
+
+	"github.com/ramdax/appliance/invariant"
 )
 
 // The durability suites boot the appliance image with ramdaxinit as PID 1

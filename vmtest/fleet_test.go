@@ -12,6 +12,7 @@ import (
 
 	"github.com/hugelgupf/vmtest/qemu"
 	"github.com/hugelgupf/vmtest/testtmp"
+
 	"github.com/ramdax/appliance/fleet"
 	"github.com/ramdax/appliance/layout"
 	"github.com/ramdax/appliance/nvdimm"

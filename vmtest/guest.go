@@ -14,8 +14,9 @@ import (
 
 	"github.com/hugelgupf/vmtest/qemu"
 	"github.com/hugelgupf/vmtest/testtmp"
-	"github.com/ramdax/appliance/image"
 	"github.com/u-root/mkuimage/uimage"
+
+	"github.com/ramdax/appliance/image"
 )
 
 // GuestBuildTag guards the Go tests that only make sense inside a guest:

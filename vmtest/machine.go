@@ -31,9 +31,10 @@ import (
 	"github.com/hugelgupf/vmtest/qemu"
 	"github.com/hugelgupf/vmtest/qemu/quimage"
 	"github.com/hugelgupf/vmtest/testtmp"
-	"github.com/ramdax/appliance/image"
 	"github.com/u-root/mkuimage/uimage"
 	"github.com/u-root/uio/cp"
+
+	"github.com/ramdax/appliance/image"
 )
 
 // Carveout is one memmap=SIZE!START range: RAM the kernel sets aside as
@@ -94,6 +95,9 @@ type Machine struct {
 	Server Server
 	// QEMUArgs are extra QEMU arguments, after the harness's own.
 	QEMUArgs []string
+	// Accel is QEMU's accelerator, kvm or tcg. Default: what Accel
+	// detects.
+	Accel string
 }
 
 // NetBoot is a PXE boot through QEMU's built-in DHCP and TFTP server: the
@@ -195,6 +199,10 @@ func WithNetns(name string) Option { return func(m *Machine) { m.Netns = name } 
 // WithUEFI boots OVMF (Debian's ovmf) instead of SeaBIOS.
 func WithUEFI() Option { return func(m *Machine) { m.UEFI = true } }
 
+// WithAccel runs QEMU under accel, "kvm" or "tcg", whatever Accel
+// detects: a benchmark can then report TCG on a host where KVM works too.
+func WithAccel(accel string) Option { return func(m *Machine) { m.Accel = accel } }
+
 // WithQEMUArgs adds QEMU arguments.
 func WithQEMUArgs(args ...string) Option {
 	return func(m *Machine) { m.QEMUArgs = append(m.QEMUArgs, args...) }
@@ -209,6 +217,9 @@ func newMachine(t testing.TB, opts []Option) *Machine {
 	m.Server.applyNodes(m)
 	if m.Kernel == "" {
 		m.Kernel = BuiltinKernel(t)
+	}
+	if m.Accel == "" {
+		m.Accel = Accel(t, m.Kernel)
 	}
 	return m
 }
@@ -232,7 +243,7 @@ func (m *Machine) KernelCmdline() string {
 // without it the kernel's random pool takes about a second to seed under
 // TCG, and the first namespace uuid waits for it.
 func (m *Machine) qemuCommand(t testing.TB) string {
-	args := []string{"qemu-system-x86_64", "-accel", Accel(t, m.Kernel), "-cpu", "max",
+	args := []string{"qemu-system-x86_64", "-accel", m.Accel, "-cpu", "max",
 		"-smp", fmt.Sprint(m.CPUs), "-m", m.Memory, "-no-reboot", "-nic", "none"}
 	if m.Netns != "" {
 		args = append([]string{"setpriv", "--pdeathsig", "KILL", "ip", "netns", "exec", m.Netns}, args...)

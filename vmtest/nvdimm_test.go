@@ -3,8 +3,9 @@ package vmtest
 import (
 	"testing"
 
-	"github.com/ramdax/appliance/image"
 	"github.com/u-root/mkuimage/uimage"
+
+	"github.com/ramdax/appliance/image"
 )
 
 // TestNvdimm runs package nvdimm's in-guest tests (nvdimm/guesttest) with

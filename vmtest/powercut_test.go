@@ -13,6 +13,7 @@ import (
 
 	"github.com/hugelgupf/vmtest/qemu"
 	"github.com/hugelgupf/vmtest/testtmp"
+
 	"github.com/ramdax/appliance/invariant"
 )
 

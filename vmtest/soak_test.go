@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"github.com/Netflix/go-expect"
-	"github.com/ramdax/appliance/invariant"
 	"github.com/u-root/mkuimage/uimage"
+
+	"github.com/ramdax/appliance/invariant"
 )
 
 // TestSoak kexecs RAMDAX_SOAK_CYCLES times (default 100) into the same

@@ -1,5 +1,5 @@
 // Package bench carries benchmark results from the QEMU benchmarks in
-// package vmtest to cmds/benchreport: each measurement is a Row, appended
+// package vmtest to tools/benchreport: each measurement is a Row, appended
 // as one JSON line to the file $RAMDAX_BENCH_OUT names. Without that
 // variable nothing is written, so `go test -bench` works on its own and
 // reports through testing.B alone.

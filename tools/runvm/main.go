@@ -22,7 +22,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/ramdax/appliance/vmtest"
+	"github.com/ramdax/appliance/accel"
 )
 
 func run(stdout io.Writer, args []string) error {
@@ -39,7 +39,7 @@ func run(stdout io.Writer, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: run `make deps`", err)
 	}
-	accel := vmtest.DetectAccel(*kernel)
+	accel := accel.Detect(*kernel)
 	// -cpu max gives the guest RDRAND, which seeds its random pool at once.
 	argv := []string{qemu, "-accel", accel, "-cpu", "max", "-m", *mem, "-nographic", "-no-reboot",
 		"-kernel", *kernel, "-initrd", *initrd, "-append", cmdline(*memmap, *extra)}

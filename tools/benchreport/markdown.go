@@ -20,7 +20,7 @@ func (r *report) markdown(table string) string {
 	m := r.meta
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\n")
-	b.WriteString("`cmds/benchreport` writes this file at the end of `make bench`: run that again rather than editing it.\n\n")
+	b.WriteString("`tools/benchreport` writes this file at the end of `make bench`: run that again rather than editing it.\n\n")
 	if m.Quick {
 		b.WriteString("> **Quick run** (`make bench QUICK=1`): one boot per setup, one round of N = 1 and 16 only, 5 DAX passes.\n" +
 			"> It shows that everything works; run `make bench` for numbers to quote.\n\n")
