@@ -11,6 +11,8 @@ MEMMAP  ?= 540800K!1G
 CMDLINE ?= ramdax.ns=data:fsdax:256M:fs=ext4:mount=/mnt/data ramdax.ns=fast:devdax:128M ramdax.ns=scratch:raw:rest
 
 KERNEL    := build/kernel/bzImage
+# A module of its own that uses the public harness, vmtest, from outside.
+EXAMPLE   := examples/pmem-roundtrip
 # The Debian kernel FLAVOUR=distro uses: build/distro (cloud) or
 # build/distro-generic (generic, for real machines); make distro-kernel
 # unpacks both.
@@ -100,10 +102,12 @@ run: kernel initramfs
 vet:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: the files above need formatting"; exit 1; }
 	@$(GO) vet ./...
+	@cd $(EXAMPLE) && $(GO) vet ./... && $(GO) vet -tags vmguest ./...
 
-## test: the unit tests and the QEMU suites.
+## test: the unit tests and the QEMU suites, then the example module's test, run as an outside project runs it.
 test: deps kernel distro-kernel vet
 	$(GO) test -count=1 -timeout 80m ./...
+	cd $(EXAMPLE) && $(GO) test -count=1 -timeout 20m ./...
 
 ## test-faults: the power-cut suites: 10 fixed cut points and 50 random ones (RAMDAX_FAULT_SEED=N replays a run).
 test-faults: deps kernel
@@ -125,8 +129,8 @@ bench: BENCH_QUICK = $(if $(filter-out 0 false no,$(QUICK)),1)
 bench: deps kernel distro-kernel
 	@mkdir -p build/bench && rm -rf build/bench/results.jsonl build/bench/consoles
 	set -o pipefail; RAMDAX_BENCH_OUT=$(CURDIR)/build/bench/results.jsonl RAMDAX_BENCH_QUICK=$(BENCH_QUICK) BENCH_COLD=$(BENCH_COLD) \
-		$(GO) test -count=1 -v -run '^$$' -bench . -benchtime 1x -timeout 45m ./vmtest/ 2>&1 | tee build/bench/go-test.log | \
-		grep --line-buffered -E '^(Benchmark|ok|FAIL|PASS)|^\s*--- |bench_[a-z]+\.go:[0-9]+: '
+		$(GO) test -count=1 -v -run '^$$' -bench . -benchtime 1x -timeout 45m ./bench/ 2>&1 | tee build/bench/go-test.log | \
+		grep --line-buffered -E '^(Benchmark|ok|FAIL|PASS)|^\s*--- |[a-z_]+_test\.go:[0-9]+: '
 	@$(GO) run ./tools/benchreport -in build/bench/results.jsonl -o BENCHMARKS.md -started $(BENCH_START) $(if $(BENCH_QUICK),-quick) \
 		-command 'make bench$(if $(BENCH_QUICK), QUICK=1)$(if $(BENCH_COLD), BENCH_COLD=$(BENCH_COLD))'
 

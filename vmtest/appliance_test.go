@@ -7,7 +7,6 @@ import (
 
 	"github.com/hugelgupf/vmtest/qemu"
 	"github.com/u-root/mkuimage/uimage"
-	"github.com/u-root/uio/llog"
 
 	"github.com/ramdax/appliance/image"
 	"github.com/ramdax/appliance/invariant"
@@ -25,7 +24,7 @@ var twoRegions = []Option{
 
 // checkRamdaxinit boots a guest with the layout in cmdline, runs ramdaxinit
 // in it and checks the result as the ramdaxtest.* parameters say (see
-// vmtest/guest/appliance). It returns the fingerprints the guest printed
+// guest/appliance). It returns the fingerprints the guest printed
 // of every namespace after the checks.
 func checkRamdaxinit(t *testing.T, name string, cmdline []string, opts ...Option) map[string]invariant.Print {
 	t.Helper()
@@ -44,7 +43,7 @@ func runRamdaxinit(t *testing.T, name string, cmdline []string, opts ...Option) 
 		uimage.WithBusyboxCommands(image.ApplianceCommands...),
 		uimage.WithFiles(image.FilesystemTools...),
 	))
-	return RunGuestTests(t, name, []string{"github.com/ramdax/appliance/vmtest/guest/appliance"}, opts...)
+	return RunGuestTests(t, []string{"github.com/ramdax/appliance/guest/appliance"}, opts...)
 }
 
 // TestRamdaxinitAllModes lays every mode over two regions, with "rest",
@@ -135,18 +134,11 @@ func TestApplianceConsole(t *testing.T) {
 }
 
 // applianceImage builds the appliance initramfs for a kernel flavour
-// (modulesDir "" for the built-in kernel), with extra modifiers.
+// (modulesDir "" for the built-in kernel), with extra modifiers; without
+// them it checks that the image holds only what is declared.
 func applianceImage(t testing.TB, modulesDir string, extra ...uimage.Modifier) string {
 	t.Helper()
-	mods, err := image.Appliance(modulesDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mods = append(mods, extra...)
-	out := filepath.Join(t.TempDir(), "initramfs.cpio")
-	if err := image.Build(llog.Test(t), out, mods...); err != nil {
-		t.Fatal(err)
-	}
+	out := ApplianceInitramfs(t, modulesDir, extra...)
 	if len(extra) == 0 {
 		checkDeclared(t, out, modulesDir != "")
 	}

@@ -23,7 +23,8 @@ func Timeout(d time.Duration) time.Duration {
 	return d
 }
 
-// RepoRoot is the directory holding go.mod, found from the working directory.
+// RepoRoot is the directory holding go.mod, found from the working
+// directory: the caller's own module.
 func RepoRoot(t testing.TB) string {
 	dir, err := os.Getwd()
 	if err != nil {
@@ -39,10 +40,24 @@ func RepoRoot(t testing.TB) string {
 	}
 }
 
-// BuiltinKernel is the kernel with RAMDAX built in: $RAMDAX_KERNEL or
-// build/kernel/bzImage.
+// BuiltinKernel is the kernel with RAMDAX built in: $VMTEST_KERNEL (the
+// hugelgupf/vmtest convention), $RAMDAX_KERNEL, build/kernel/bzImage in
+// this module's source when `make kernel` made it there, or else the one
+// BuildKernel builds.
 func BuiltinKernel(t testing.TB) string {
-	return artifact(t, "RAMDAX_KERNEL", "build/kernel/bzImage", "make kernel")
+	for _, env := range []string{"VMTEST_KERNEL", "RAMDAX_KERNEL"} {
+		if path := os.Getenv(env); path != "" {
+			if _, err := os.Stat(path); err != nil {
+				t.Fatalf("$%s: %v", env, err)
+			}
+			return path
+		}
+	}
+	made := filepath.Join(ModuleDir(t), "build", "kernel", "bzImage")
+	if _, err := os.Stat(made); err == nil {
+		return made
+	}
+	return BuildKernel(t)
 }
 
 // DistroKernel is Debian's cloud kernel and its modules directory:
@@ -62,14 +77,14 @@ func GenericDistroKernel(t testing.TB) (vmlinuz, modulesDir string) {
 	return artifact(t, "", filepath.Join(dir, "vmlinuz"), makeCmd), filepath.Join(dir, "modules")
 }
 
-// artifact returns $env or root/rel, failing the test with the command that
+// artifact returns $env or rel in this module's source, failing the test with the command that
 // makes it when it does not exist.
 func artifact(t testing.TB, env, rel, makeCmd string) string {
 	path := os.Getenv(env)
 	if env == "" || path == "" {
 		path = rel
 		if !filepath.IsAbs(path) {
-			path = filepath.Join(RepoRoot(t), rel)
+			path = filepath.Join(ModuleDir(t), rel)
 		}
 	}
 	if _, err := os.Stat(path); err != nil {

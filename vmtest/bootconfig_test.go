@@ -65,11 +65,15 @@ func TestBootconfigAllSlots(t *testing.T) {
 
 			// The 510th is refused by the layout check at build time, so it
 			// comes unchecked, as a hand-made initrd would.
-			tail, err := release.LayoutInitrd(more, k.modular, fileSize(t, base))
+			st, err := os.Stat(base)
 			if err != nil {
 				t.Fatal(err)
 			}
-			second := Start(t, k.name+"-keep", append(opts, WithInitramfs(withInitrdTail(t, base, tail)))...)
+			tail, err := release.LayoutInitrd(more, k.modular, st.Size())
+			if err != nil {
+				t.Fatal(err)
+			}
+			second := Start(t, k.name+"-keep", append(opts, WithInitramfs(InitramfsWithTail(t, base, tail)))...)
 			expectLines(t, second, "vm509: ", fmt.Sprintf("%d label slots", maxNamespaces), invariantsHeld,
 				fmt.Sprintf("ramdax: ready %d namespaces (0 created, %d kept, 0 conflicts, 0 unmanaged, 1 not set up)", maxNamespaces, maxNamespaces))
 			second.Wait()
@@ -112,7 +116,7 @@ func TestBootconfigRefused(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			vm := Start(t, c.name, WithKernel(BuiltinKernel(t)), WithCarveout("540800K", "1G"),
-				WithInitramfs(withInitrdTail(t, base, c.tail)),
+				WithInitramfs(InitramfsWithTail(t, base, c.tail)),
 				WithCmdline("ramdax.ns=cmd:raw:16M", "ramdax.ns=db:raw:16M", "ramdax.then=shell"))
 			defer vm.Wait()
 			defer vm.Kill()

@@ -18,7 +18,7 @@ import (
 )
 
 // The durability suites boot the appliance image with ramdaxinit as PID 1
-// and, as its console shell, vmtest/guest/ramdaxcheck: it checks the
+// and, as its console shell, guest/ramdaxcheck: it checks the
 // invariants, writes or verifies known data, prints every namespace's
 // fingerprint and powers off. The host keeps what each boot printed and
 // compares boots.
@@ -26,7 +26,7 @@ import (
 // checkImage is the appliance image whose console shell is ramdaxcheck.
 func checkImage(t *testing.T, extra ...uimage.Modifier) string {
 	return applianceImage(t, "", append([]uimage.Modifier{
-		uimage.WithBusyboxCommands("github.com/ramdax/appliance/vmtest/guest/ramdaxcheck"),
+		uimage.WithBusyboxCommands("github.com/ramdax/appliance/guest/ramdaxcheck"),
 		uimage.WithShell("ramdaxcheck"),
 	}, extra...)...)
 }

@@ -8,12 +8,14 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
 
 	"github.com/hugelgupf/vmtest/qemu"
 	"github.com/hugelgupf/vmtest/testtmp"
+	"github.com/u-root/gobusybox/src/pkg/golang"
 	"github.com/u-root/mkuimage/uimage"
 
 	"github.com/ramdax/appliance/image"
@@ -24,13 +26,16 @@ import (
 // counting skipped tests as passes.
 const GuestBuildTag = "vmguest"
 
-// RunGuestTests compiles the Go test packages pkgs with the vmguest build
-// tag, boots them in a u-root initramfs whose uinit (vmtest/guestrun) runs
-// each with -test.v and powers off, and fails t for every test binary that
-// does not exit 0. Everything travels over the serial console, so any
+// RunGuestTests compiles the Go test packages pkgs of the caller's module
+// (import paths, or paths relative to the test's directory) with the
+// vmguest build tag, boots them in a u-root initramfs whose uinit
+// (guest/guestrun) runs each with -test.v and powers off, and fails t for
+// every test binary that does not exit 0. With WithLayout, ramdaxinit sets
+// the layout up first, and the tests find the namespaces by name with
+// package guest. Everything travels over the serial console, so any
 // kernel with a serial console will do, modular ones without 9p included.
 // It returns the console output, for checks that compare boots.
-func RunGuestTests(t *testing.T, name string, pkgs []string, opts ...Option) string {
+func RunGuestTests(t *testing.T, pkgs []string, opts ...Option) string {
 	t.Helper()
 	requireQEMU(t)
 	m := newMachine(t, opts)
@@ -43,22 +48,15 @@ func RunGuestTests(t *testing.T, name string, pkgs []string, opts ...Option) str
 		files = append(files, bin+":"+guest)
 		bins = append(bins, "/"+guest)
 	}
-	args := bins
-	if m.LoadModules {
-		args = append([]string{"-load-modules"}, bins...)
-	}
-	m.Uimage = append([]uimage.Modifier{
-		uimage.WithBusyboxCommands(append(image.CoreCommands, "github.com/ramdax/appliance/vmtest/guestrun")...),
-		uimage.WithShell("gosh"),
-		uimage.WithInit("init"),
-		uimage.WithUinit("guestrun", args...),
-		uimage.WithFiles(files...),
-	}, m.Uimage...)
+	m.Uimage = append(guestImage(t, m, files, bins), m.Uimage...)
 
 	console := &syncBuffer{}
-	vm := qemu.StartT(t, name, qemu.ArchAMD64, append(m.qemuFns(t), qemu.WithSerialOutput(console))...)
+	vm := qemu.StartT(t, vmName(t), qemu.ArchAMD64, append(m.qemuFns(t), qemu.WithSerialOutput(console))...)
 	if err := vm.Wait(); err != nil {
-		t.Errorf("VM %s: %v", name, err)
+		t.Errorf("VM %s: %v", vmName(t), err)
+	}
+	if m.Layout {
+		checkVerdict(t, console.String(), "ramdaxinit")
 	}
 	for _, bin := range bins {
 		checkVerdict(t, console.String(), bin)
@@ -66,10 +64,33 @@ func RunGuestTests(t *testing.T, name string, pkgs []string, opts ...Option) str
 	return console.String()
 }
 
-// compileGuestTest builds pkg's test binary for the guest.
+// guestImage is RunGuestTests's initramfs: guestrun as the uinit, the test
+// binaries, and with a layout the appliance's commands and mkfs tools.
+func guestImage(t *testing.T, m *Machine, files, bins []string) []uimage.Modifier {
+	cmds := append(slices.Clone(image.CoreCommands), ModulePath+"/guest/guestrun")
+	var args []string
+	if m.LoadModules {
+		args = append(args, "-load-modules")
+	}
+	if m.Layout {
+		cmds = append(cmds, image.ApplianceCommands...)
+		files = append(files, image.FilesystemTools...)
+		args = append(args, "-ramdaxinit")
+	}
+	return []uimage.Modifier{
+		uimage.WithEnv(golang.WithWorkingDir(ModuleDir(t))),
+		uimage.WithBusyboxCommands(cmds...),
+		uimage.WithShell("gosh"),
+		uimage.WithInit("init"),
+		uimage.WithUinit("guestrun", append(args, bins...)...),
+		uimage.WithFiles(files...),
+	}
+}
+
+// compileGuestTest builds pkg's test binary for the guest, in the test's
+// working directory, so that pkg belongs to the caller's module.
 func compileGuestTest(t *testing.T, pkg, out string) {
 	cmd := exec.Command("go", "test", "-c", "-tags", GuestBuildTag, "-o", out, pkg)
-	cmd.Dir = RepoRoot(t)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("compile guest tests %s: %v\n%s", pkg, err, b)

@@ -6,6 +6,6 @@ import "testing"
 // initramfs and one carveout, and checks from inside the guest that RAMDAX
 // is built in and sees the carveout.
 func TestBuiltinKernel(t *testing.T) {
-	RunGuestTests(t, "builtin", []string{"github.com/ramdax/appliance/vmtest/guest/kernel"},
+	RunGuestTests(t, []string{"github.com/ramdax/appliance/guest/kernel"},
 		WithCarveout("512M", "1G"))
 }

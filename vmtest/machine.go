@@ -95,6 +95,9 @@ type Machine struct {
 	Server Server
 	// QEMUArgs are extra QEMU arguments, after the harness's own.
 	QEMUArgs []string
+	// Layout says the command line holds a ramdax layout (WithLayout):
+	// RunGuestTests runs ramdaxinit before the tests.
+	Layout bool
 	// Accel is QEMU's accelerator, kvm or tcg. Default: what Accel
 	// detects.
 	Accel string

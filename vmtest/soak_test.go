@@ -19,7 +19,7 @@ import (
 // kernel and image. The guest drives itself: ramdaxcheck, the console
 // shell, verifies every soak namespace's data, writes the data of the one
 // ramdaxinit just added, then removes a namespace or declares a new one
-// and kexecs with that command line (vmtest/guest/ramdaxcheck/soak.go).
+// and kexecs with that command line (guest/ramdaxcheck/soak.go).
 // The host reads every cycle's verdict and holds each namespace that
 // lived through a cycle to the fingerprint it had at the cycle before.
 // `make soak` runs it; it is not part of `make test`.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ramdax/appliance/vmtest/bench"
+	"github.com/ramdax/appliance/bench"
 )
 
 // The budgets the built-in kernel keeps since it drives servers too.

@@ -24,7 +24,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/ramdax/appliance/vmtest/bench"
+	"github.com/ramdax/appliance/bench"
 )
 
 // config is what the command line asks for.

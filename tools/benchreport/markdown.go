@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ramdax/appliance/vmtest/bench"
+	"github.com/ramdax/appliance/bench"
 )
 
 // methods says how each number is measured; it is the same for every run.
@@ -69,7 +69,7 @@ func (r *report) daxNotes() string {
 }
 
 // daxReason is what explains a low ratio, as measured while building the
-// benchmark (see the comments in vmtest/guest/daxbench).
+// benchmark (see the comments in guest/daxbench).
 func daxReason(target, kind string, aliased bool) string {
 	switch {
 	case aliased:

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/ramdax/appliance/vmtest/bench"
+	"github.com/ramdax/appliance/bench"
 )
 
 // report renders the rows of one run.

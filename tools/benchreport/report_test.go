@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ramdax/appliance/vmtest/bench"
+	"github.com/ramdax/appliance/bench"
 )
 
 // sampleRows is one of each row a run records.

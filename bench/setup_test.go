@@ -1,0 +1,115 @@
+package bench
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/ramdax/appliance/bootconfig"
+	"github.com/ramdax/appliance/vmtest"
+)
+
+// The setup benchmark's tools, as run.sh's bench.tool= names them.
+var setupTools = []string{"ramdaxinit", "ndctl"}
+
+// scaleMachine is the machine of the setup benchmark for n raw
+// namespaces of 16 MiB: the built-in kernel and one carveout of n×16 MiB
+// plus the label area at 4 GiB, above QEMU's PCI hole, which starts at
+// 3 GiB once the guest has 3.5 GiB or more, so that 509 of them (8 GiB)
+// fit. The guest gets the 3 GiB below the hole, the carveout rounded up
+// to GiB, and 1 GiB above it, all backed by ramFile.
+func scaleMachine(tb testing.TB, n int, ramFile string) []vmtest.Option {
+	const gib = 1 << 20 // in KiB
+	carveout := n*16<<10 + 128
+	memory := 3 + (carveout+gib-1)/gib + 1
+	return []vmtest.Option{
+		vmtest.WithKernel(vmtest.BuiltinKernel(tb)), vmtest.WithMemory(fmt.Sprintf("%dG", memory)),
+		vmtest.WithCarveout(fmt.Sprintf("%dK", carveout), "4G"), vmtest.WithPersistentRAM(ramFile),
+	}
+}
+
+// setupOptions boots the scale machine for tool and the ready line to
+// wait for. ramdaxinit takes the real boot path: the appliance image as
+// /init, with the layout as a bootconfig, which holds every N a region
+// has slots for. ndctl's script takes N from bench.raw=.
+func setupOptions(tb testing.TB, n int, tool, ramFile string) ([]vmtest.Option, *regexp.Regexp) {
+	// ndctl at 509 takes minutes under TCG: a second per namespace on top
+	// of the default limit.
+	opts := append(scaleMachine(tb, n, ramFile), vmtest.WithTimeout(vmtest.DefaultTimeout+time.Duration(n)*time.Second))
+	if tool != "ramdaxinit" {
+		return append(opts, vmtest.WithInitramfs(imageFor(tb, imgScaleBuiltin).CPIO),
+			vmtest.WithCmdline("bench.tool="+tool, fmt.Sprintf("bench.raw=%d", n))), scriptReady
+	}
+	footer, err := bootconfig.Footer(vmtest.RawNamespaces("ns", n), 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	initramfs := vmtest.InitramfsWithTail(tb, imageFor(tb, imgApplianceBuiltin).CPIO, footer)
+	return append(opts, vmtest.WithInitramfs(initramfs), vmtest.WithCmdline("ramdax.then=poweroff")), ramdaxReady
+}
+
+// setupRun is one tool's two boots over the same RAM: the first creates n
+// namespaces, the second finds and keeps them.
+type setupRun struct {
+	Create, Keep bootResult
+}
+
+// benchSetupScale times both tools on n namespaces, rounds times each, the
+// tools taking turns, and records the medians.
+func benchSetupScale(b *testing.B, n, rounds int) {
+	runs := map[string][]setupRun{}
+	for round := range rounds {
+		for _, tool := range setupTools {
+			r := setupOnce(b, tool, n, fmt.Sprintf("%s-%d-%d", tool, n, round))
+			runs[tool] = append(runs[tool], r)
+		}
+	}
+	for _, tool := range setupTools {
+		rs := runs[tool]
+		create := median(rs, func(r setupRun) float64 { return r.Create.Setup })
+		keep := median(rs, func(r setupRun) float64 { return r.Keep.Setup })
+		values := map[string]float64{"n": float64(n), "create": create, "keep": keep}
+		if tool == "ramdaxinit" {
+			values["create_self"] = median(rs, func(r setupRun) float64 { return r.Create.RamdaxinitSetup })
+			values["keep_self"] = median(rs, func(r setupRun) float64 { return r.Keep.RamdaxinitSetup })
+		}
+		recordRow(b, Row{Section: Setup, Name: tool, Accel: vmtest.Accel(b, vmtest.BuiltinKernel(b)), Samples: len(rs), Values: values})
+		b.ReportMetric(create, tool+"-s-create")
+		b.ReportMetric(keep, tool+"-s-keep")
+		b.ReportMetric(create/float64(n)*1000, tool+"-ms-create/ns")
+	}
+}
+
+// setupOnce boots twice over fresh RAM: tool creates n namespaces, then
+// finds them.
+func setupOnce(b *testing.B, tool string, n int, name string) setupRun {
+	opts, ready := setupOptions(b, n, tool, filepath.Join(b.TempDir(), "ram"))
+	create := fromInit(bootToReady(b, name+"-create", ready, opts...), ready)
+	checkSetup(b, name+" first boot", create, n, n, 0)
+	keep := fromInit(bootToReady(b, name+"-keep", ready, opts...), ready)
+	checkSetup(b, name+" second boot", keep, n, 0, n)
+	b.Logf("bench: %s: create %.3f s, keep %.3f s", name, create.Setup, keep.Setup)
+	return setupRun{create, keep}
+}
+
+// fromInit makes the setup time of ramdaxinit as /init the time from the
+// kernel running /init to the ready line, so that, as the ndctl script's
+// marks do, it includes the start of the process.
+func fromInit(r bootResult, ready *regexp.Regexp) bootResult {
+	if ready == ramdaxReady {
+		r.Setup = r.KernelReady - r.KernelInit
+	}
+	return r
+}
+
+// checkSetup fails the benchmark unless the boot ended with n namespaces,
+// created of them made and kept kept.
+func checkSetup(tb testing.TB, what string, r bootResult, n, created, kept int) {
+	tb.Helper()
+	if r.Namespaces != n || r.Created != created || r.Kept != kept {
+		tb.Fatalf("%s: ready with %d namespaces (%d created, %d kept): want %d (%d created, %d kept)",
+			what, r.Namespaces, r.Created, r.Kept, n, created, kept)
+	}
+}
