@@ -61,15 +61,16 @@ func BuiltinKernel(t testing.TB) string {
 }
 
 // DistroKernel is Debian's cloud kernel and its modules directory:
-// $RAMDAX_DISTRO_DIR or build/distro.
+// $RAMDAX_DISTRO_DIR, or build/distro in this module's source, which
+// `make distro-kernel` there unpacks.
 func DistroKernel(t testing.TB) (vmlinuz, modules string) {
 	dir := artifact(t, "RAMDAX_DISTRO_DIR", "build/distro", "make distro-kernel")
 	return artifact(t, "", filepath.Join(dir, "vmlinuz"), "make distro-kernel"),
 		artifact(t, "", filepath.Join(dir, "modules", "modules.dep"), "make distro-kernel")
 }
 
-// GenericDistroKernel returns Debian's generic kernel (build/distro-generic,
-// or $RAMDAX_DISTRO_GENERIC_DIR), which has server hardware as modules, and
+// GenericDistroKernel returns Debian's generic kernel ($RAMDAX_DISTRO_GENERIC_DIR,
+// or build/distro-generic in this module's source), which has server hardware as modules, and
 // its modules directory.
 func GenericDistroKernel(t testing.TB) (vmlinuz, modulesDir string) {
 	const makeCmd = "make distro-kernel"

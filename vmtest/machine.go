@@ -1,22 +1,3 @@
-// Package vmtest boots the appliance's kernels in QEMU for tests.
-//
-// It is a thin, typed layer over github.com/hugelgupf/vmtest: a Machine
-// describes the guest (kernel, initramfs, memory, memmap= carveouts,
-// file-backed RAM that outlives QEMU, or a firmware boot from an ISO or the
-// network, on BIOS or UEFI), Options change it, and two entry points boot
-// it:
-//
-//	Start          boots and returns the *qemu.VM, for tests that drive the console
-//	RunGuestTests  runs Go tests inside the guest, verdicts over the console
-//
-// Every boot uses KVM when a trial boot shows it works and TCG otherwise,
-// writes the serial console to the test log and to a file that is kept when
-// the test fails, and takes its timeout from one place (Timeout).
-//
-// Kernels come from the repository's build directory: build/kernel/bzImage
-// (`make kernel`) and build/distro (`make distro-kernel`). RAMDAX_KERNEL and
-// RAMDAX_DISTRO_DIR override them. A missing kernel fails the test with the
-// command that builds it; no suite skips silently.
 package vmtest
 
 import (

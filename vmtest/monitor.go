@@ -75,8 +75,9 @@ func (m *Monitor) run(execute string, args any) error {
 }
 
 // Screenshot writes the screen to a PNG file named name and returns its
-// path. Screenshots are kept, pass or fail, in build/screenshots/TEST/,
-// for a person to look at what the test read.
+// path. Screenshots are kept, pass or fail, in build/screenshots/TEST/
+// of the caller's module (RepoRoot), for a person to look at what the
+// test read.
 func (m *Monitor) Screenshot(t testing.TB, name string) string {
 	t.Helper()
 	dir := filepath.Join(RepoRoot(t), "build", "screenshots", strings.ReplaceAll(t.Name(), "/", "_"))
