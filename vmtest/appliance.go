@@ -32,8 +32,10 @@ var ReadyLine = regexp.MustCompile(`ramdax: ready \d+ namespaces \([^)]*\)`)
 // says otherwise; the test drives it with Expect and must call Wait.
 func StartAppliance(t testing.TB, opts ...Option) *qemu.VM {
 	t.Helper()
+	requireQEMU(t)
 	initramfs := ApplianceInitramfs(t, "")
-	vm := Start(t, vmName(t), append([]Option{WithInitramfs(initramfs)}, opts...)...)
+	m := newMachine(t, append([]Option{WithInitramfs(initramfs)}, opts...))
+	vm := start(t, m)
 	if _, err := vm.Console.Expect(expect.Regexp(ReadyLine)); err != nil {
 		t.Fatalf("no ready line from ramdaxinit: %v; the console is in the log", err)
 	}
@@ -58,11 +60,6 @@ func WithLayout(layout string) Option {
 			m.Cmdline = append(m.Cmdline, f)
 		}
 	}
-}
-
-// vmName is the test's last name element, for QEMU's log prefix.
-func vmName(t testing.TB) string {
-	return filepath.Base(t.Name())
 }
 
 // ApplianceInitramfs builds the appliance initramfs from this module's

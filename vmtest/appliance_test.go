@@ -39,7 +39,7 @@ func checkRamdaxinit(t *testing.T, name string, cmdline []string, opts ...Option
 // runRamdaxinit is checkRamdaxinit's boot: it returns the console.
 func runRamdaxinit(t *testing.T, name string, cmdline []string, opts ...Option) string {
 	t.Helper()
-	opts = append(opts, WithCmdline(cmdline...), WithUimage(
+	opts = append(opts, WithName(name), WithCmdline(cmdline...), WithUimage(
 		uimage.WithBusyboxCommands(image.ApplianceCommands...),
 		uimage.WithFiles(image.FilesystemTools...),
 	))

@@ -11,6 +11,12 @@ import (
 func Start(t testing.TB, name string, opts ...Option) *qemu.VM {
 	t.Helper()
 	requireQEMU(t)
-	m := newMachine(t, opts)
-	return qemu.StartT(t, name, qemu.ArchAMD64, m.qemuFns(t)...)
+	return start(t, newMachine(t, append([]Option{WithName(name)}, opts...)))
+}
+
+// start boots m; requireQEMU must have run before m was made, for its
+// KVM trial.
+func start(t testing.TB, m *Machine) *qemu.VM {
+	t.Helper()
+	return qemu.StartT(t, m.Name, qemu.ArchAMD64, m.qemuFns(t)...)
 }

@@ -51,9 +51,9 @@ func RunGuestTests(t *testing.T, pkgs []string, opts ...Option) string {
 	m.Uimage = append(guestImage(t, m, files, bins), m.Uimage...)
 
 	console := &syncBuffer{}
-	vm := qemu.StartT(t, vmName(t), qemu.ArchAMD64, append(m.qemuFns(t), qemu.WithSerialOutput(console))...)
+	vm := qemu.StartT(t, m.Name, qemu.ArchAMD64, append(m.qemuFns(t), qemu.WithSerialOutput(console))...)
 	if err := vm.Wait(); err != nil {
-		t.Errorf("VM %s: %v", vmName(t), err)
+		t.Errorf("VM %s: %v", m.Name, err)
 	}
 	if m.Layout {
 		checkVerdict(t, console.String(), "ramdaxinit")

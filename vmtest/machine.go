@@ -29,6 +29,9 @@ func (c Carveout) String() string { return fmt.Sprintf("memmap=%s!%s", c.Size, c
 
 // Machine is a QEMU guest as a test describes it.
 type Machine struct {
+	// Name prefixes the VM's lines in the test log. Default: the last
+	// element of the test's name.
+	Name string
 	// Kernel is the kernel image to boot. Default: the built-in kernel.
 	Kernel string
 	// Initramfs is a prebuilt initramfs. Ignored when Uimage is set.
@@ -98,6 +101,9 @@ type TapBoot struct {
 
 // Option changes a Machine.
 type Option func(*Machine)
+
+// WithName names the VM in the test log, for tests that boot several.
+func WithName(name string) Option { return func(m *Machine) { m.Name = name } }
 
 // WithKernel boots the kernel image at path.
 func WithKernel(path string) Option { return func(m *Machine) { m.Kernel = path } }
@@ -199,6 +205,9 @@ func newMachine(t testing.TB, opts []Option) *Machine {
 		o(m)
 	}
 	m.Server.applyNodes(m)
+	if m.Name == "" {
+		m.Name = filepath.Base(t.Name())
+	}
 	if m.Kernel == "" {
 		m.Kernel = BuiltinKernel(t)
 	}
