@@ -1,6 +1,7 @@
-// Package bench carries benchmark results from the QEMU benchmarks in
-// package vmtest to tools/benchreport: each measurement is a Row, appended
-// as one JSON line to the file $RAMDAX_BENCH_OUT names. Without that
+// Package bench holds the QEMU benchmarks `make bench` runs (its _test.go
+// files, over the vmtest harness) and carries their results to
+// tools/benchreport: each measurement is a Row, appended as one JSON line
+// to the file $RAMDAX_BENCH_OUT names. Without that
 // variable nothing is written, so `go test -bench` works on its own and
 // reports through testing.B alone.
 package bench

@@ -24,7 +24,7 @@
 //	  daxbench: {"target":"devdax","mib":64,"passes":5,"write_mbs":...}
 //
 //	MiB and PASSES come from the kernel command line, daxbench.mib=
-//	(default 64) and daxbench.passes= (default 11). vmtest's BenchmarkDAX
+//	(default 64) and daxbench.passes= (default 11). bench's BenchmarkDAX
 //	boots it as the last step of guest/scripts/run.sh.
 package main
 

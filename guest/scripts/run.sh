@@ -1,4 +1,4 @@
-# run.sh: the uinit of the setup benchmarks' images (vmtest/bench_*.go),
+# run.sh: the uinit of the setup benchmarks' images (bench/),
 # run by Debian's dash after u-root's init has mounted /proc, /sys and /dev.
 #
 # It reads from the kernel command line the tool to run, bench.tool=ndctl

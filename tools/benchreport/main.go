@@ -9,7 +9,7 @@
 //
 // Description:
 //
-//	FILE holds JSON lines, one vmtest/bench.Row each, as the benchmarks
+//	FILE holds JSON lines, one bench.Row each, as the benchmarks
 //	in vmtest append them to $RAMDAX_BENCH_OUT. -started is when the
 //	command began, in Unix seconds, to report its wall time; -quick says
 //	the run was `make bench QUICK=1`, which the report then says at the
