@@ -26,7 +26,8 @@ import (
 // without errors; status.json then holds the outcome.
 var ReadyLine = regexp.MustCompile(`ramdax: ready \d+ namespaces \([^)]*\)`)
 
-// StartAppliance boots the appliance, ramdaxinit as PID 1, with the layout
+// StartAppliance boots the appliance, ramdaxinit as PID 1, on the kernel
+// with RAMDAX built in (BuiltinKernel, or WithKernel's), with the layout
 // WithLayout gives, and returns the VM once ramdaxinit has printed its
 // ready line. The console shell follows unless the layout's ramdax.then=
 // says otherwise; the test drives it with Expect and must call Wait.
