@@ -299,8 +299,8 @@ func accels(tb testing.TB) (list []string, whyNotKVM string) {
 		return []string{"tcg", "kvm"}, ""
 	}
 	switch {
-	case os.Getenv("RAMDAX_ACCEL") != "":
-		return []string{"tcg"}, "RAMDAX_ACCEL=" + os.Getenv("RAMDAX_ACCEL") + " skipped the KVM trial"
+	case os.Getenv(accel.Env) != "":
+		return []string{"tcg"}, accel.Env + "=" + os.Getenv(accel.Env) + " skipped the KVM trial"
 	case !accel.KVMOpens():
 		return []string{"tcg"}, "no usable /dev/kvm"
 	}

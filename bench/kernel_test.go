@@ -54,7 +54,7 @@ func coldBuildRow(b *testing.B, current map[string]string) Row {
 		row.Text = map[string]string{"built": m["built"], "tree": m["build-tree"], "source": "timed by this run (BENCH_COLD=1)"}
 		return row
 	}
-	rec, err := coldRecord(current["version"])
+	rec, err := coldRecord(vmtest.CacheDir(b), current["version"])
 	if err != nil {
 		b.Logf("bench: no cold kernel build on record: %v", err)
 		row.Text["source"] = "none on record: run make bench BENCH_COLD=1"
@@ -90,7 +90,7 @@ func runBuildScript(tb testing.TB, out string, env []string) (float64, map[strin
 // a cold build, without timing the network.
 func emptyCache(tb testing.TB) []string {
 	tmp := tb.TempDir()
-	real := filepath.Join(cacheHome(), "ramdax-appliance")
+	real := vmtest.CacheDir(tb)
 	dir := filepath.Join(tmp, "ramdax-appliance")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		tb.Fatal(err)
@@ -103,21 +103,14 @@ func emptyCache(tb testing.TB) []string {
 	return []string{"XDG_CACHE_HOME=" + tmp}
 }
 
-func cacheHome() string {
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		return d
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".cache")
-}
-
-// coldRecord returns the manifest of the newest cache entry for version
+// coldRecord returns the manifest of the newest entry of the kernel cache
+// in cache for version
 // built from an empty tree. Entries made before build.sh recorded the
 // tree say nothing of it; failing a recorded cold build, it returns the
 // slowest of those, as the likeliest cold one, with build-tree "not
 // recorded" and the manifest's time as built.
-func coldRecord(version string) (map[string]string, error) {
-	paths, err := filepath.Glob(filepath.Join(cacheHome(), "ramdax-appliance", "kernel", version+"-*", "manifest"))
+func coldRecord(cache, version string) (map[string]string, error) {
+	paths, err := filepath.Glob(filepath.Join(cache, "kernel", version+"-*", "manifest"))
 	if err != nil {
 		return nil, err
 	}

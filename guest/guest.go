@@ -42,14 +42,22 @@ func Namespace(name string) (status.Entry, error) {
 // Param returns the value of key=value on the kernel command line, for
 // tests whose host side passes its own parameters with vmtest.WithCmdline.
 func Param(key string) (string, bool, error) {
+	params, err := Params()
+	v, ok := params[key]
+	return v, ok, err
+}
+
+// Params returns every key=value parameter of the kernel command line.
+func Params() (map[string]string, error) {
 	cmdline, err := os.ReadFile("/proc/cmdline")
 	if err != nil {
-		return "", false, err
+		return nil, err
 	}
+	p := map[string]string{}
 	for _, f := range strings.Fields(string(cmdline)) {
-		if k, v, ok := strings.Cut(f, "="); ok && k == key {
-			return v, true, nil
+		if k, v, ok := strings.Cut(f, "="); ok {
+			p[k] = v
 		}
 	}
-	return "", false, nil
+	return p, nil
 }

@@ -3,8 +3,9 @@
 package testparams
 
 import (
-	"os"
 	"strings"
+
+	"github.com/ramdax/appliance/guest"
 )
 
 // Prefix starts every test parameter.
@@ -12,14 +13,14 @@ const Prefix = "ramdaxtest."
 
 // Read returns the test parameters of /proc/cmdline without their prefix.
 func Read() (map[string]string, error) {
-	cmdline, err := os.ReadFile("/proc/cmdline")
+	all, err := guest.Params()
 	if err != nil {
 		return nil, err
 	}
 	p := map[string]string{}
-	for _, f := range strings.Fields(string(cmdline)) {
-		if k, v, ok := strings.Cut(f, "="); ok && strings.HasPrefix(k, Prefix) {
-			p[strings.TrimPrefix(k, Prefix)] = v
+	for k, v := range all {
+		if name, ok := strings.CutPrefix(k, Prefix); ok {
+			p[name] = v
 		}
 	}
 	return p, nil
