@@ -1,0 +1,41 @@
+package timing
+
+import (
+	"testing"
+	"time"
+)
+
+func TestSteps(t *testing.T) {
+	s := New()
+	s.Add("list", 2*time.Millisecond)
+	s.Add("create", 10*time.Millisecond)
+	s.Add("list", 1500*time.Microsecond)
+	if got, want := s.String(), "list 3.5 ms ×2, create 10.0 ms"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+	if s.Count("list") != 2 || s.Spent("create") != 10*time.Millisecond {
+		t.Errorf("Count(list) = %d, Spent(create) = %v", s.Count("list"), s.Spent("create"))
+	}
+	if got := s.Seconds()["create"]; got != 0.01 {
+		t.Errorf("Seconds()[create] = %v, want 0.01", got)
+	}
+}
+
+func TestNilRecordsNothing(t *testing.T) {
+	var s *Steps
+	s.Since("x", time.Now())
+	if s.String() != "" || s.Count("x") != 0 || len(s.Seconds()) != 0 {
+		t.Errorf("a nil Steps recorded something: %q", s.String())
+	}
+}
+
+func TestFilter(t *testing.T) {
+	s := New()
+	s.Add("a", time.Millisecond)
+	s.Add("b", 2*time.Millisecond)
+	s.Add("a", time.Millisecond)
+	got := s.Filter(func(n string) bool { return n == "a" })
+	if got.String() != "a 2.0 ms ×2" {
+		t.Errorf("Filter(a) = %q, want %q", got.String(), "a 2.0 ms ×2")
+	}
+}
