@@ -57,6 +57,7 @@ func (s *Sysfs) BindRamdax() (*Bus, error) {
 // ramdax. If the bind fails it tries to give the device back, so that the
 // ranges stay usable as plain e820 pmem.
 func (s *Sysfs) takeOver() error {
+	s.forgetBuses()
 	if err := s.SetRamdaxOverride(); err != nil {
 		return err
 	}
@@ -88,6 +89,7 @@ func (s *Sysfs) takeOver() error {
 
 // giveBack is best effort: it clears the override and rebinds nd_e820.
 func (s *Sysfs) giveBack() {
+	s.forgetBuses()
 	_ = s.write(s.e820Dir()+"/driver_override", "")
 	_ = s.write(s.Path("bus", "platform", "drivers", e820Driver, "bind"), e820Device)
 }

@@ -17,6 +17,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ramdax/appliance/timing"
+	"golang.org/x/sys/unix"
 )
 
 // AttrWriter writes one sysfs attribute. It is the seam for tests: the
@@ -29,20 +32,25 @@ type AttrWriter interface {
 // of the value with a trailing newline.
 type FileWriter struct{}
 
-// WriteAttr writes value and a newline to the attribute at path.
+// WriteAttr writes value and a newline to the attribute at path, with
+// one open, write and close: os.File adds a stat, and under emulation
+// every system call costs as much as a short kernel handler.
 func (FileWriter) WriteAttr(path, value string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return err
+		return &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	// A sysfs store callback sees exactly one write(2); its return value is
 	// the kernel's verdict, so report it rather than the close.
-	_, werr := f.Write([]byte(value + "\n"))
-	cerr := f.Close()
+	_, werr := unix.Write(fd, []byte(value+"\n"))
+	cerr := unix.Close(fd)
 	if werr != nil {
-		return werr
+		return &os.PathError{Op: "write", Path: path, Err: werr}
 	}
-	return cerr
+	if cerr != nil {
+		return &os.PathError{Op: "close", Path: path, Err: cerr}
+	}
+	return nil
 }
 
 // Sysfs is the libnvdimm state of one system, seen through its sysfs tree.
@@ -58,6 +66,37 @@ type Sysfs struct {
 	Writer AttrWriter
 	// Logf, when set, is called for every attribute write and its result.
 	Logf func(format string, args ...any)
+	// Steps, when set, adds up the time of each step: the kernel's part
+	// (attribute writes, binds and waits for probes) under "kernel write",
+	// "kernel bind" and "kernel wait".
+	Steps *timing.Steps
+
+	// buses are the nd buses once listed: only a provider's bind or
+	// unbind changes them, and listing the nd bus directory costs as
+	// much as the devices on it.
+	buses []string
+	// settled says that no bind or unbind happened since the last
+	// WaitProbe, so there is no probe to wait for.
+	settled bool
+	// writes counts the attribute writes tried through s.
+	writes int
+}
+
+// Writes returns how many attribute writes s has tried: a listing taken
+// when it returned the same number still describes what s left.
+func (s *Sysfs) Writes() int { return s.writes }
+
+// Kernel-side steps, as Steps names them.
+const (
+	StepKernelWrite = "kernel write"
+	StepKernelBind  = "kernel bind"
+	StepKernelWait  = "kernel wait"
+)
+
+// KernelTime is the time spent in the kernel's side of sysfs: every
+// attribute write, bind and wait for the probes.
+func KernelTime(steps *timing.Steps) time.Duration {
+	return steps.Spent(StepKernelWrite) + steps.Spent(StepKernelBind) + steps.Spent(StepKernelWait)
 }
 
 // New returns the Sysfs rooted at root (normally "/sys"), with /proc and
@@ -87,7 +126,16 @@ func (s *Sysfs) write(path, value string) error {
 	if w == nil {
 		w = FileWriter{}
 	}
+	step := StepKernelWrite
+	if base := filepath.Base(path); base == "bind" || base == "unbind" {
+		// A probe or removal may register or drop devices in the
+		// background: the next WaitProbe must wait.
+		step, s.settled = StepKernelBind, false
+	}
+	s.writes++
+	start := time.Now()
 	err := w.WriteAttr(path, value)
+	s.Steps.Since(step, start)
 	// Errors name nd devices by device, "namespace0.1/size", as people do.
 	rel := strings.TrimPrefix(path, s.Root+"/")
 	rel = strings.TrimPrefix(rel, "bus/nd/devices/")
@@ -136,12 +184,32 @@ func (s *Sysfs) uintOr(dev, attr string) uint64 {
 	return n
 }
 
+// readTrimmed reads a file with one open, read and close: a sysfs
+// attribute comes whole in one read of a page, where os.ReadFile adds a
+// stat and a read for the end of file. A read that fills the buffer
+// goes on to the end.
 func readTrimmed(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return "", err
+		return "", &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	return strings.TrimSpace(string(b)), nil
+	defer unix.Close(fd)
+	buf := make([]byte, 4096)
+	n := 0
+	for {
+		m, err := unix.Read(fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return "", &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		n += m
+		if m == 0 || n < len(buf) {
+			return strings.TrimSpace(string(buf[:n])), nil
+		}
+		buf = append(buf, make([]byte, len(buf))...)
+	}
 }
 
 // driverOf returns the name of the driver bound to the device directory
@@ -191,9 +259,15 @@ var ProbeTimeout = 30 * time.Second
 
 // WaitProbe waits until every nvdimm bus has finished probing its devices,
 // by reading each ndbusN/wait_probe. Seeds named before that may not exist
-// yet.
+// yet. After a wait, it returns at once until the next bind or unbind
+// through s: the kernel registers seeds in the background only after a
+// probe, and the read costs as much as the devices on the bus.
 func (s *Sysfs) WaitProbe() error {
-	buses, err := s.busNames()
+	if s.settled {
+		return nil
+	}
+	defer s.Steps.Since(StepKernelWait, time.Now())
+	buses, err := s.cachedBusNames()
 	if err != nil {
 		return err
 	}
@@ -205,8 +279,22 @@ func (s *Sysfs) WaitProbe() error {
 			return fmt.Errorf("wait for %s to probe: %w", b, err)
 		}
 	}
+	s.settled = len(buses) > 0
 	return nil
 }
+
+// cachedBusNames lists the buses once there are any.
+func (s *Sysfs) cachedBusNames() ([]string, error) {
+	if len(s.buses) > 0 {
+		return s.buses, nil
+	}
+	buses, err := s.busNames()
+	s.buses = buses
+	return buses, err
+}
+
+// forgetBuses drops the bus list, before a provider binds or unbinds.
+func (s *Sysfs) forgetBuses() { s.buses, s.settled = nil, false }
 
 // withTimeout runs fn and gives up waiting for it after d. A read of
 // sysfs cannot be interrupted, so fn may go on in the background.
