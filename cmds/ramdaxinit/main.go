@@ -29,10 +29,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/ramdax/appliance/layout"
 	"github.com/ramdax/appliance/status"
+	"github.com/ramdax/appliance/timing"
 	"github.com/u-root/u-root/pkg/libinit"
 )
 
@@ -70,7 +72,12 @@ func main() {
 func safeSetup(l *logger) (then *layout.Layout) {
 	start := time.Now()
 	st := &status.Status{}
+	steps := timing.New()
 	then = &layout.Layout{Then: layout.ThenShell}
+	// Setup allocates a few MiB at most: a collection would only take
+	// time from it, on the one CPU an early boot may have.
+	gcPercent := debug.SetGCPercent(-1)
+	defer debug.SetGCPercent(gcPercent)
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
@@ -78,10 +85,9 @@ func safeSetup(l *logger) (then *layout.Layout) {
 				st.Fail("internal error: %v", r)
 			}
 		}()
-		then = setup(l, st)
+		then = setup(l, st, steps)
 	}()
-	st.Seconds = time.Since(start).Seconds()
-	report(l, st)
+	report(l, st, start, steps)
 	return then
 }
 

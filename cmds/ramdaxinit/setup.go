@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ramdax/appliance/apply"
 	"github.com/ramdax/appliance/invariant"
@@ -14,6 +15,7 @@ import (
 	"github.com/ramdax/appliance/nvdimm"
 	"github.com/ramdax/appliance/reconcile"
 	"github.com/ramdax/appliance/status"
+	"github.com/ramdax/appliance/timing"
 )
 
 // layoutProblems counts the problems found in each source of the layout.
@@ -65,8 +67,10 @@ func countProblems(bootconfigProblems []error, paramErrors []*layout.ParamError)
 // setup does everything between /init and the ready line, recording the
 // outcome in st. It returns the layout, for ramdax.then; errors are
 // recorded in st, never fatal.
-func setup(l *logger, st *status.Status) *layout.Layout {
+func setup(l *logger, st *status.Status, steps *timing.Steps) *layout.Layout {
+	start := time.Now()
 	lay, problems, parseErr := readLayout(l)
+	steps.Since(stepParse, start)
 	if lay == nil {
 		st.Fail("%v", parseErr)
 		return &layout.Layout{Then: layout.ThenShell}
@@ -80,21 +84,60 @@ func setup(l *logger, st *status.Status) *layout.Layout {
 		}
 		return lay
 	}
-	sys, err := bringUp(l, modulesFor(lay))
+	sys, err := bringUp(l, modulesFor(lay), steps)
 	if err != nil {
 		st.Fail("%v", err)
 		return lay
 	}
-	reconcileLayout(l, sys, lay, parseErr != nil, st)
-	checkInvariants(l, sys, st)
+	scan := reconcileLayout(l, sys, lay, parseErr != nil, st)
+	start = time.Now()
+	checkInvariants(l, sys, scan, st)
+	steps.Since(stepInvariants, start)
 	return lay
 }
+
+// scan is the listing setup planned from, and the number of attribute
+// writes made when it was taken.
+type scan struct {
+	namespaces []nvdimm.Namespace
+	writes     int
+	complete   bool // every namespace could be read
+}
+
+// current returns the namespaces as sysfs shows them now: the scan, when
+// nothing was written since, or a new listing.
+func (sc *scan) current(sys *nvdimm.Sysfs) ([]nvdimm.Namespace, error) {
+	if sc != nil && sc.complete && sc.writes == sys.Writes() {
+		return sc.namespaces, nil
+	}
+	return sys.Namespaces()
+}
+
+// ramdaxinit's own steps, one after the other; the nvdimm and apply
+// steps run inside them.
+const (
+	stepParse      = "parse"
+	stepDrivers    = "drivers"
+	stepTakeover   = "takeover"
+	stepList       = "list"
+	stepPlan       = "plan"
+	stepApply      = "apply"
+	stepInvariants = "invariants"
+	stepStatus     = "status"
+	stepTable      = "table"
+)
+
+// topSteps are the steps that add up to ramdaxinit's whole time.
+var topSteps = []string{stepParse, stepDrivers, stepTakeover, stepList, stepPlan, stepApply, stepInvariants, stepStatus}
 
 // checkInvariants looks at the labels again after setup: a broken
 // invariant is a bug here or damage from outside, and the operator must
 // hear of it before using the namespaces.
-func checkInvariants(l *logger, sys *nvdimm.Sysfs, st *status.Status) {
-	nss, err := sys.Namespaces()
+//
+// A boot that wrote nothing after its scan, such as one that kept every
+// namespace, checks the scan: listing again would read the same.
+func checkInvariants(l *logger, sys *nvdimm.Sysfs, sc *scan, st *status.Status) {
+	nss, err := sc.current(sys)
 	if err != nil {
 		st.Fail("invariants: %v", err)
 		return
@@ -141,18 +184,23 @@ func builtInRamdax() bool {
 }
 
 // bringUp makes the drivers available and moves the carveouts to ramdax.
-func bringUp(l *logger, modules []string) (*nvdimm.Sysfs, error) {
+func bringUp(l *logger, modules []string, steps *timing.Steps) (*nvdimm.Sysfs, error) {
+	start := time.Now()
 	kind, err := kmod.Ensure(kmod.WithModules(modules...), kmod.WithLogf(l.Debugf))
 	if kind == kmod.Modular {
 		coldplug(l)
 	}
+	steps.Since(stepDrivers, start)
 	if err != nil {
 		return nil, fmt.Errorf("nvdimm drivers: %w", err)
 	}
 	l.Debugf("drivers: %s", kind)
 	sys := nvdimm.New("/sys")
 	sys.Logf = l.Debugf
+	sys.Steps = steps
+	start = time.Now()
 	bus, err := sys.BindRamdax()
+	steps.Since(stepTakeover, start)
 	if err != nil {
 		return nil, err
 	}
@@ -160,25 +208,34 @@ func bringUp(l *logger, modules []string) (*nvdimm.Sysfs, error) {
 	return sys, nil
 }
 
-// reconcileLayout reconciles the labels with lay and records the outcome in st.
+// reconcileLayout reconciles the labels with lay, records the outcome in
+// st and returns the scan it planned from.
 // With errors on the command line it still keeps and mounts what exists
 // and creates fixed-size namespaces, but resets nothing and leaves "rest"
 // namespaces for a corrected boot.
-func reconcileLayout(l *logger, sys *nvdimm.Sysfs, lay *layout.Layout, cmdlineErrors bool, st *status.Status) {
+func reconcileLayout(l *logger, sys *nvdimm.Sysfs, lay *layout.Layout, cmdlineErrors bool, st *status.Status) *scan {
+	start := time.Now()
 	regions, err := sortedRegions(sys)
 	if err != nil {
 		st.Fail("%v", err)
-		return
+		return nil
 	}
 	st.Regions = status.Regions(regions)
 	have, unreadable, err := sys.ScanNamespaces()
+	sys.Steps.Since(stepList, start)
 	if err != nil {
 		st.Fail("read namespaces: %v", err)
-		return
+		return nil
 	}
-	steps := reconcile.Plan(reconcile.Input{Layout: lay, Have: have, Unreadable: unreadable, Regions: regions, CmdlineErrors: cmdlineErrors})
-	a := &apply.Applier{Sys: sys, Media: apply.Disk{}, Log: l}
-	a.Apply(steps, st)
+	sc := &scan{namespaces: have, writes: sys.Writes(), complete: len(unreadable) == 0}
+	start = time.Now()
+	plan := reconcile.Plan(reconcile.Input{Layout: lay, Have: have, Unreadable: unreadable, Regions: regions, CmdlineErrors: cmdlineErrors})
+	sys.Steps.Since(stepPlan, start)
+	start = time.Now()
+	a := &apply.Applier{Sys: sys, Media: apply.Timed(apply.Disk{}, sys.Steps), Log: l}
+	a.Apply(plan, st)
+	sys.Steps.Since(stepApply, start)
+	return sc
 }
 
 // sortedRegions lists the ramdax regions so that regions[N] is layout

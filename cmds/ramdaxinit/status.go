@@ -2,27 +2,23 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/ramdax/appliance/layout"
+	"github.com/ramdax/appliance/nvdimm"
 	"github.com/ramdax/appliance/status"
+	"github.com/ramdax/appliance/timing"
 )
 
-// report prints the table, the errors and the ready line, and writes
-// status.json.
-func report(l *logger, st *status.Status) {
+// report writes status.json, prints the errors and the ready line, and
+// then the table and where the time went: on a 115200-baud console a
+// table of hundreds of rows takes seconds, which the ready line must not
+// wait for.
+func report(l *logger, st *status.Status, start time.Time, steps *timing.Steps) {
 	st.Ready = true
-	var b strings.Builder
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tMODE\tSIZE\tDEVICE\tMOUNT\tSTATE")
-	for _, e := range st.Namespaces {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Mode, layout.FormatSize(e.Size), orDash(e.Device), orDash(e.Mount), e.State)
-	}
-	tw.Flush()
-	if len(st.Namespaces) > 0 {
-		l.Printf("%s", b.String())
-	}
 	for _, e := range st.Namespaces {
 		if e.State == status.Failed || e.State == status.Skipped {
 			l.Printf("%s: %s: %s", e.Name, e.State, e.Detail)
@@ -31,10 +27,47 @@ func report(l *logger, st *status.Status) {
 	for _, err := range st.Errors {
 		l.Printf("error: %s", err)
 	}
+	st.Seconds = time.Since(start).Seconds()
+	writeStart := time.Now()
 	if err := status.Write(status.File, st); err != nil {
 		l.Printf("error: %v", err)
 	}
+	steps.Since(stepStatus, writeStart)
+	st.Seconds = time.Since(start).Seconds()
 	l.Printf("%s", st.ReadyLine())
+	tableStart := time.Now()
+	printTable(l, st)
+	steps.Since(stepTable, tableStart)
+	l.Printf("%s", timeLine(steps, time.Duration(st.Seconds*float64(time.Second))))
+}
+
+// printTable prints one row per namespace.
+func printTable(l *logger, st *status.Status) {
+	if len(st.Namespaces) == 0 {
+		return
+	}
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tMODE\tSIZE\tDEVICE\tMOUNT\tSTATE")
+	for _, e := range st.Namespaces {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Mode, layout.FormatSize(e.Size), orDash(e.Device), orDash(e.Mount), e.State)
+	}
+	tw.Flush()
+	l.Printf("%s", b.String())
+}
+
+// timeLine says where setup's time went: the kernel's share (the sysfs
+// writes, binds and waits themselves, the floor of any tool), then
+// ramdaxinit's steps, which add up to its total, then the steps inside
+// them.
+func timeLine(steps *timing.Steps, total time.Duration) string {
+	kernel := nvdimm.KernelTime(steps)
+	isTop := func(step string) bool { return slices.Contains(topSteps, step) }
+	top := steps.Filter(isTop)
+	inner := steps.Filter(func(step string) bool { return !isTop(step) })
+	return fmt.Sprintf("time: %s to ready, kernel %s (%d writes, %d binds, %d waits); steps: %s; within them: %s",
+		timing.Millis(total), timing.Millis(kernel), steps.Count(nvdimm.StepKernelWrite),
+		steps.Count(nvdimm.StepKernelBind), steps.Count(nvdimm.StepKernelWait), top, inner)
 }
 
 func orDash(s string) string {
