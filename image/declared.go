@@ -2,6 +2,7 @@ package image
 
 import (
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -29,14 +30,16 @@ var FilesystemLibraries = []string{
 }
 
 // Declared is the set of files the appliance image may hold, as path.Match
-// patterns: the skeleton, a busybox link per declared command, the
-// filesystem tools with their libraries and, for a modular kernel, what
-// is under lib/modules (the kmod closure, which ModuleFiles computes).
+// patterns: the skeleton, a busybox link per declared command, ramdaxinit's
+// own binary, the filesystem tools with their libraries and, for a modular
+// kernel, what is under lib/modules (the kmod closure, which ModuleFiles
+// computes).
 func Declared(modular bool) []string {
 	patterns := append([]string{}, skeleton...)
-	for _, cmd := range append(CoreCommands, ApplianceCommands...) {
+	for _, cmd := range append(slices.Clone(CoreCommands), CtlCommand) {
 		patterns = append(patterns, "bbin/"+path.Base(cmd))
 	}
+	patterns = append(patterns, "bin/"+path.Base(InitCommand))
 	for _, pair := range FilesystemTools {
 		_, guest, _ := strings.Cut(pair, ":")
 		patterns = append(patterns, guest)

@@ -184,7 +184,7 @@ func TestUndeclaredReportsExtraFiles(t *testing.T) {
 	w := cpio.Newc.Writer(f)
 	recs := []cpio.Record{
 		cpio.Directory("bbin", 0o755), cpio.StaticFile("bbin/bb", "busybox", 0o755),
-		cpio.Symlink("bbin/ramdaxinit", "bb"), cpio.StaticFile("lib/x86_64-linux-gnu/libuuid.so.1.3.0", "lib", 0o644),
+		cpio.StaticFile("bin/ramdaxinit", "init", 0o755), cpio.Symlink("bbin/ramdaxctl", "bb"), cpio.StaticFile("lib/x86_64-linux-gnu/libuuid.so.1.3.0", "lib", 0o644),
 		cpio.StaticFile("etc/ssh/ssh_host_ed25519_key", "a key", 0o600), cpio.Symlink("bbin/sshd", "bb"),
 	}
 	if err := cpio.WriteRecordsAndDirs(w, recs); err != nil {
