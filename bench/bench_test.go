@@ -80,27 +80,36 @@ func BenchmarkShellPrompt(b *testing.B) {
 }
 
 // BenchmarkSetup times ramdaxinit, booted as /init with the layout as a
-// bootconfig, and the ndctl script making N raw namespaces of 16 MiB at a
-// first boot and finding them at a second: the median of three rounds,
-// and one round at 509, every label slot of the region, where a round of
-// ndctl takes minutes under TCG.
+// bootconfig, and the ndctl script making N namespaces of 16 MiB at a
+// first boot and finding them at a second, in every mode: the median of
+// three rounds, one round from 256 on, where a round of ndctl takes
+// minutes under TCG; all 509 label slots of a region in raw mode only.
 func BenchmarkSetup(b *testing.B) {
-	sizes, rounds := []int{1, 16, 64, 256, nvdimm.RamdaxLabelSlots}, 3
+	modes, sizes := []string{"raw", "fsdax", "devdax", "sector"}, []int{1, 16, 64, 256}
 	if Quick() {
-		sizes, rounds = []int{1, 16}, 1
+		sizes = []int{1, 16}
 	}
-	for _, n := range sizes {
-		b.Run(fmt.Sprintf("namespaces=%d", n), func(b *testing.B) {
-			for b.Loop() {
-				benchSetupScale(b, n, min(rounds, roundsAt(n)))
-			}
-		})
+	for _, mode := range modes {
+		for _, n := range sizes {
+			setupCase(b, mode, n)
+		}
+	}
+	if !Quick() {
+		setupCase(b, "raw", nvdimm.RamdaxLabelSlots)
 	}
 }
 
-// roundsAt is how many rounds N namespaces get at most.
+func setupCase(b *testing.B, mode string, n int) {
+	b.Run(fmt.Sprintf("mode=%s/namespaces=%d", mode, n), func(b *testing.B) {
+		for b.Loop() {
+			benchSetupScale(b, mode, n, roundsAt(n))
+		}
+	})
+}
+
+// roundsAt is how many rounds N namespaces get.
 func roundsAt(n int) int {
-	if n >= nvdimm.RamdaxLabelSlots {
+	if Quick() || n >= 256 {
 		return 1
 	}
 	return 3

@@ -31,6 +31,9 @@ var (
 	scriptStart  = regexp.MustCompile(`\[\s*(\d+\.\d+)\] bench: start`)
 	scriptEnd    = regexp.MustCompile(`\[\s*(\d+\.\d+)\] bench: end`)
 	scriptFailed = regexp.MustCompile(`bench: failed .*`) // the console above it says why
+	// ramdaxinit's line after the table: its time to ready and the
+	// kernel's share of it.
+	ramdaxTime = regexp.MustCompile(`ramdax: time: ([0-9.]+) ms to ready, kernel ([0-9.]+) ms`)
 )
 
 // bootResult is one boot, from QEMU's start to the ready line.
@@ -50,6 +53,10 @@ type bootResult struct {
 	Setup float64
 	// RamdaxinitSetup is ramdaxinit's "in S s" wherever it ran, else 0.
 	RamdaxinitSetup float64
+	// KernelFloor is the part of RamdaxinitSetup spent in the kernel's
+	// sysfs writes, binds and waits for probes, from ramdaxinit's time
+	// line: the floor of any tool that makes the same calls.
+	KernelFloor float64
 	// MarkEnd is the printk time of a setup script's end mark, else 0:
 	// the exact value KernelReady estimates.
 	MarkEnd float64
@@ -114,6 +121,10 @@ func timeBoot(clock *consoleClock, start time.Time, ready *regexp.Regexp) (bootR
 	if _, m, ok := clock.find(ramdaxReady); ok {
 		r.RamdaxinitSetup, _ = strconv.ParseFloat(m[4], 64)
 		r.Setup = r.RamdaxinitSetup
+	}
+	if _, m, ok := clock.find(ramdaxTime); ok {
+		ms, _ := strconv.ParseFloat(m[2], 64)
+		r.KernelFloor = ms / 1000
 	}
 	if ready == scriptReady {
 		begin, end, endLine, err := scriptMarks(clock)

@@ -33,16 +33,17 @@ func scaleMachine(tb testing.TB, n int, ramFile string) []vmtest.Option {
 // setupOptions boots the scale machine for tool and the ready line to
 // wait for. ramdaxinit takes the real boot path: the appliance image as
 // /init, with the layout as a bootconfig, which holds every N a region
-// has slots for. ndctl's script takes N from bench.raw=.
-func setupOptions(tb testing.TB, n int, tool, ramFile string) ([]vmtest.Option, *regexp.Regexp) {
+// has slots for. ndctl's script takes N from bench.raw= and the mode
+// from bench.mode=.
+func setupOptions(tb testing.TB, n int, mode, tool, ramFile string) ([]vmtest.Option, *regexp.Regexp) {
 	// ndctl at 509 takes minutes under TCG: a second per namespace on top
 	// of the default limit.
 	opts := append(scaleMachine(tb, n, ramFile), vmtest.WithTimeout(vmtest.DefaultTimeout+time.Duration(n)*time.Second))
 	if tool != "ramdaxinit" {
 		return append(opts, vmtest.WithInitramfs(imageFor(tb, imgScaleBuiltin).CPIO),
-			vmtest.WithCmdline("bench.tool="+tool, fmt.Sprintf("bench.raw=%d", n))), scriptReady
+			vmtest.WithCmdline("bench.tool="+tool, fmt.Sprintf("bench.raw=%d", n), "bench.mode="+mode)), scriptReady
 	}
-	footer, err := bootconfig.Footer(vmtest.RawNamespaces("ns", n), 0)
+	footer, err := bootconfig.Footer(vmtest.Namespaces("ns", mode, n), 0)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -56,41 +57,47 @@ type setupRun struct {
 	Create, Keep bootResult
 }
 
-// benchSetupScale times both tools on n namespaces, rounds times each, the
-// tools taking turns, and records the medians.
-func benchSetupScale(b *testing.B, n, rounds int) {
+// benchSetupScale times both tools on n namespaces of mode, rounds times
+// each, the tools taking turns, and records the medians. ramdaxinit's
+// rows also hold its own clock and the kernel's share of it, the floor.
+func benchSetupScale(b *testing.B, mode string, n, rounds int) {
 	runs := map[string][]setupRun{}
 	for round := range rounds {
 		for _, tool := range setupTools {
-			r := setupOnce(b, tool, n, fmt.Sprintf("%s-%d-%d", tool, n, round))
+			r := setupOnce(b, tool, mode, n, fmt.Sprintf("%s-%s-%d-%d", tool, mode, n, round))
 			runs[tool] = append(runs[tool], r)
 		}
 	}
 	for _, tool := range setupTools {
 		rs := runs[tool]
-		create := median(rs, func(r setupRun) float64 { return r.Create.Setup })
-		keep := median(rs, func(r setupRun) float64 { return r.Keep.Setup })
-		values := map[string]float64{"n": float64(n), "create": create, "keep": keep}
+		values := map[string]float64{
+			"n":      float64(n),
+			"create": median(rs, func(r setupRun) float64 { return r.Create.Setup }),
+			"keep":   median(rs, func(r setupRun) float64 { return r.Keep.Setup }),
+		}
 		if tool == "ramdaxinit" {
 			values["create_self"] = median(rs, func(r setupRun) float64 { return r.Create.RamdaxinitSetup })
 			values["keep_self"] = median(rs, func(r setupRun) float64 { return r.Keep.RamdaxinitSetup })
+			values["create_floor"] = median(rs, func(r setupRun) float64 { return r.Create.KernelFloor })
+			values["keep_floor"] = median(rs, func(r setupRun) float64 { return r.Keep.KernelFloor })
 		}
-		recordRow(b, Row{Section: Setup, Name: tool, Accel: vmtest.Accel(b, vmtest.BuiltinKernel(b)), Samples: len(rs), Values: values})
-		b.ReportMetric(create, tool+"-s-create")
-		b.ReportMetric(keep, tool+"-s-keep")
-		b.ReportMetric(create/float64(n)*1000, tool+"-ms-create/ns")
+		recordRow(b, Row{Section: Setup, Name: tool, Accel: vmtest.Accel(b, vmtest.BuiltinKernel(b)), Samples: len(rs),
+			Values: values, Text: map[string]string{"mode": mode}})
+		b.ReportMetric(values["create"], tool+"-s-create")
+		b.ReportMetric(values["keep"], tool+"-s-keep")
+		b.ReportMetric(values["create"]/float64(n)*1000, tool+"-ms-create/ns")
 	}
 }
 
-// setupOnce boots twice over fresh RAM: tool creates n namespaces, then
-// finds them.
-func setupOnce(b *testing.B, tool string, n int, name string) setupRun {
-	opts, ready := setupOptions(b, n, tool, filepath.Join(b.TempDir(), "ram"))
+// setupOnce boots twice over fresh RAM: tool creates n namespaces of
+// mode, then finds them.
+func setupOnce(b *testing.B, tool, mode string, n int, name string) setupRun {
+	opts, ready := setupOptions(b, n, mode, tool, filepath.Join(b.TempDir(), "ram"))
 	create := fromInit(bootToReady(b, name+"-create", ready, opts...), ready)
 	checkSetup(b, name+" first boot", create, n, n, 0)
 	keep := fromInit(bootToReady(b, name+"-keep", ready, opts...), ready)
 	checkSetup(b, name+" second boot", keep, n, 0, n)
-	b.Logf("bench: %s: create %.3f s, keep %.3f s", name, create.Setup, keep.Setup)
+	b.Logf("bench: %s: create %.3f s (floor %.3f), keep %.3f s (floor %.3f)", name, create.Setup, create.KernelFloor, keep.Setup, keep.KernelFloor)
 	return setupRun{create, keep}
 }
 

@@ -28,13 +28,19 @@ func InitramfsWithTail(tb testing.TB, initramfs string, tail []byte) string {
 // prefix0, prefix1, ..., one per line, as an operator's generator would
 // write it.
 func RawNamespaces(prefix string, n int) string {
+	return Namespaces(prefix, "raw", n)
+}
+
+// Namespaces is RawNamespaces in another mode: raw, fsdax, devdax or
+// sector. 16 MiB is the smallest size every mode takes.
+func Namespaces(prefix, mode string, n int) string {
 	var b strings.Builder
 	b.WriteString("ramdax.ns = ")
 	for i := range n {
 		if i > 0 {
 			b.WriteString(",\n\t")
 		}
-		fmt.Fprintf(&b, "%s%d:raw:16M", prefix, i)
+		fmt.Fprintf(&b, "%s%d:%s:16M", prefix, i, mode)
 	}
 	b.WriteString("\n")
 	return b.String()

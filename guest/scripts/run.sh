@@ -3,7 +3,8 @@
 #
 # It reads from the kernel command line the tool to run, bench.tool=ndctl
 # (the default) or ramdaxinit, and, for ndctl, the layout, in ramdax.ns=
-# form or as bench.raw=N: N raw namespaces of 16M called ns0, ns1, ...
+# form or as bench.raw=N: N namespaces of 16M called ns0, ns1, ..., raw
+# unless bench.mode= names another mode
 # (256 of them would not fit on x86's 2048-byte command line); ramdaxinit
 # reads the command line itself. Then it runs TOOL-setup.sh with the
 # layout, writes "bench: ready" and the tool's
@@ -15,7 +16,7 @@
 # with the kernel's clock; the console shows them. Between the marks is
 # only the tool's work: no harness step, no process of the harness.
 
-tool=ndctl then=
+tool=ndctl then= mode=raw raw=0
 read -r cmdline </proc/cmdline
 specs=
 for arg in $cmdline; do
@@ -23,14 +24,14 @@ for arg in $cmdline; do
 	bench.tool=*) tool=${arg#bench.tool=} ;;
 	bench.then=*) then=${arg#bench.then=} ;;
 	ramdax.ns=*) specs="$specs ${arg#ramdax.ns=}" ;;
-	bench.raw=*)
-		i=0
-		while [ "$i" -lt "${arg#bench.raw=}" ]; do
-			specs="$specs ns$i:raw:16M"
-			i=$((i + 1))
-		done
-		;;
+	bench.mode=*) mode=${arg#bench.mode=} ;;
+	bench.raw=*) raw=${arg#bench.raw=} ;;
 	esac
+done
+i=0
+while [ "$i" -lt "$raw" ]; do
+	specs="$specs ns$i:$mode:16M"
+	i=$((i + 1))
 done
 
 [ "$tool" = ramdaxinit ] && specs=
