@@ -203,7 +203,7 @@ func (s *Sysfs) busNames() ([]string, error) { return s.ndDevices("ndbus") }
 
 // Buses returns the nvdimm buses.
 func (s *Sysfs) Buses() ([]Bus, error) {
-	names, err := s.busNames()
+	names, err := s.cachedBusNames()
 	if err != nil {
 		return nil, err
 	}

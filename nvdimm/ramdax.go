@@ -70,8 +70,12 @@ func (s *Sysfs) takeOver() error {
 			return fmt.Errorf("unbind %s from %s: %w", e820Device, old, err)
 		}
 	}
+	// Before the bind the bus directory holds only other providers'
+	// devices, if any; after it, every namespace too.
+	others, _ := s.busNames()
 	err := s.write(ramdaxDir+"/bind", e820Device)
 	if driverOf(s.e820Dir()) == ramdaxDriver {
+		s.rememberBuses(others)
 		return nil
 	}
 	if err == nil {
@@ -85,6 +89,22 @@ func (s *Sysfs) takeOver() error {
 	})
 	s.giveBack()
 	return fmt.Errorf("bind %s to ramdax: %w", e820Device, err)
+}
+
+// rememberBuses caches the buses as others and the one ramdax registered
+// under e820_pmem, without listing the whole nd bus again.
+func (s *Sysfs) rememberBuses(others []string) {
+	entries, err := os.ReadDir(s.e820Dir())
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if isDeviceName(e.Name(), "ndbus") {
+			s.buses = append(others, e.Name())
+			sortDeviceNames(s.buses)
+			return
+		}
+	}
 }
 
 // giveBack is best effort: it clears the override and rebinds nd_e820.
