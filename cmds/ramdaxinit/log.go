@@ -43,6 +43,18 @@ func (l *logger) Printf(format string, args ...any) {
 	}
 }
 
+// Detailf logs to the kernel log, and to the console as well under
+// ramdax.debug: for what only someone looking into a boot wants to read.
+func (l *logger) Detailf(format string, args ...any) {
+	if l.debug || l.kmsg == nil {
+		l.Printf(format, args...)
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.kmsg, "<7>%s%s\n", logPrefix, fmt.Sprintf(format, args...))
+}
+
 // Debugf logs only under ramdax.debug.
 func (l *logger) Debugf(format string, args ...any) {
 	if l.debug {

@@ -36,6 +36,7 @@ import (
 	"github.com/ramdax/appliance/status"
 	"github.com/ramdax/appliance/timing"
 	"github.com/u-root/u-root/pkg/libinit"
+	"github.com/u-root/u-root/pkg/ulog"
 )
 
 func main() {
@@ -51,7 +52,7 @@ func main() {
 	}
 	if os.Getpid() == 1 {
 		libinit.SetEnv()
-		libinit.CreateRootfs()
+		createRootfs()
 		libinit.NetInit()
 		keepKernelLog()
 	}
@@ -64,6 +65,16 @@ func main() {
 	if os.Getpid() == 1 {
 		runShells(l, ttys)
 	}
+}
+
+// createRootfs is libinit.CreateRootfs without its cgroup mounts: nothing
+// here uses cgroups, the built-in kernel has none, and each of the
+// fifteen mounts and directories that then fail printed a warning on the
+// console at every boot.
+func createRootfs() {
+	libinit.Create(libinit.PreNamespace, false)
+	ulog.KernelLog.Reinit()
+	libinit.Create(libinit.Namespace, false)
 }
 
 // safeSetup runs setup and reports, whatever happens: a panic in setup

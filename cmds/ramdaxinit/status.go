@@ -14,9 +14,10 @@ import (
 )
 
 // report writes status.json, prints the errors and the ready line, and
-// then the table and where the time went: on a 115200-baud console a
-// table of hundreds of rows takes seconds, which the ready line must not
-// wait for.
+// then the table and the time it took, of which the kernel's share, with
+// every step's share in the kernel log: on a 115200-baud console a table
+// of hundreds of rows takes seconds, which the ready line must not wait
+// for.
 func report(l *logger, st *status.Status, start time.Time, steps *timing.Steps) {
 	st.Ready = true
 	for _, e := range st.Namespaces {
@@ -38,7 +39,10 @@ func report(l *logger, st *status.Status, start time.Time, steps *timing.Steps) 
 	tableStart := time.Now()
 	printTable(l, st)
 	steps.Since(stepTable, tableStart)
-	l.Printf("%s", timeLine(steps, time.Duration(st.Seconds*float64(time.Second))))
+	total := time.Duration(st.Seconds * float64(time.Second))
+	kernel := nvdimm.KernelTime(steps)
+	l.Printf("time: %s to ready, kernel %s", timing.Millis(total), timing.Millis(kernel))
+	l.Detailf("%s", stepLine(steps))
 }
 
 // printTable prints one row per namespace.
@@ -56,17 +60,16 @@ func printTable(l *logger, st *status.Status) {
 	l.Printf("%s", b.String())
 }
 
-// timeLine says where setup's time went: the kernel's share (the sysfs
+// stepLine says where setup's time went: the kernel's share (the sysfs
 // writes, binds and waits themselves, the floor of any tool), then
 // ramdaxinit's steps, which add up to its total, then the steps inside
 // them.
-func timeLine(steps *timing.Steps, total time.Duration) string {
-	kernel := nvdimm.KernelTime(steps)
+func stepLine(steps *timing.Steps) string {
 	isTop := func(step string) bool { return slices.Contains(topSteps, step) }
 	top := steps.Filter(isTop)
 	inner := steps.Filter(func(step string) bool { return !isTop(step) })
-	return fmt.Sprintf("time: %s to ready, kernel %s (%d writes, %d binds, %d waits); steps: %s; within them: %s",
-		timing.Millis(total), timing.Millis(kernel), steps.Count(nvdimm.StepKernelWrite),
+	return fmt.Sprintf("time by step: kernel %s (%d writes, %d binds, %d waits); steps: %s; within them: %s",
+		timing.Millis(nvdimm.KernelTime(steps)), steps.Count(nvdimm.StepKernelWrite),
 		steps.Count(nvdimm.StepKernelBind), steps.Count(nvdimm.StepKernelWait), top, inner)
 }
 
