@@ -55,9 +55,4 @@ func (r *report) budgets(b *strings.Builder) {
 	}
 }
 
-func within(v, limit float64) string {
-	if v <= limit {
-		return "yes"
-	}
-	return "NO"
-}
+func within(v, limit float64) string { return yesNo(v <= limit) }

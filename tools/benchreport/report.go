@@ -144,6 +144,7 @@ func (r *report) boot(b *strings.Builder) {
 			r.bootTable(b, accel)
 		}
 	}
+	r.bootTargets(b)
 }
 
 func (r *report) bootTable(b *strings.Builder, accel string) {
@@ -197,16 +198,30 @@ func ratio(a, b float64) string {
 	return fmt.Sprintf("%.2f×", a/b)
 }
 
-// setupPoint is both tools' times at one N.
+// setupPoint is both tools' times at one N in one mode.
 type setupPoint struct {
 	n                 float64
 	ramdaxinit, ndctl map[string]float64
 }
 
-func (r *report) setupPoints() []setupPoint {
+// setupModes are the modes of the setup rows, in the report's order.
+var setupModes = []string{"raw", "fsdax", "devdax", "sector"}
+
+// rowMode is a setup row's mode; rows from before the modes are raw.
+func rowMode(row bench.Row) string {
+	if m := row.Text["mode"]; m != "" {
+		return m
+	}
+	return "raw"
+}
+
+func (r *report) setupPoints(mode string) []setupPoint {
 	byN := map[float64]*setupPoint{}
 	var ns []float64
 	for _, row := range r.section(bench.Setup) {
+		if rowMode(row) != mode {
+			continue
+		}
 		n := row.Values["n"]
 		p, ok := byN[n]
 		if !ok {
@@ -232,32 +247,53 @@ func (r *report) setupPoints() []setupPoint {
 }
 
 func (r *report) setup(b *strings.Builder) {
-	b.WriteString("2. Setup scaling: N raw namespaces of 16 MiB in one region, built-in kernel, a first boot creates them, a second keeps them\n")
-	points := r.setupPoints()
-	if len(points) == 0 {
+	b.WriteString("2. Setup scaling: N namespaces of 16 MiB in one region, in each mode, built-in kernel; a first boot creates them, a second keeps them\n")
+	row, ok := r.find(bench.Setup, "ramdaxinit")
+	if !ok {
 		b.WriteString("   not measured\n")
 		return
 	}
-	row, _ := r.find(bench.Setup, "ramdaxinit")
-	rounds := "one round"
-	if row.Samples > 1 {
-		rounds = fmt.Sprintf("median of %d rounds", row.Samples)
-	}
-	fmt.Fprintf(b, "   %s, %s, tools in turn; seconds: ramdaxinit from the kernel running /init to its ready line, ndctl between the kernel-log marks around it; ms per namespace\n",
-		strings.ToUpper(row.Accel), rounds)
+	fmt.Fprintf(b, "   %s, %s, tools in turn; seconds, and ms per namespace\n", strings.ToUpper(row.Accel), r.setupRounds())
+	b.WriteString("   floor: the kernel's own time in ramdaxinit's sysfs writes, binds and waits for probes (its time line); self: ramdaxinit's clock, start to ready;\n")
+	b.WriteString("   /init: from the kernel running /init to the ready line, with the process start and u-root's mounts; ndctl: between the script's kernel-log marks,\n")
+	b.WriteString("   after u-root's init has mounted the same, so ndctl÷self compares the same work\n")
 	g := &grid{}
-	g.addf("N\tramdaxinit create\tms/ns\tkeep\tms/ns\tndctl create\tms/ns\tkeep\tms/ns\tndctl÷ramdaxinit create\tkeep\tramdaxinit's own clock: create\tkeep")
-	for _, p := range points {
-		ri, nd := p.ramdaxinit, p.ndctl
-		g.addf("%.0f\t%.2f\t%.0f\t%.2f\t%.0f\t%.2f\t%.0f\t%.2f\t%.0f\t%s\t%s\t%.2f\t%.2f", p.n,
-			ri["create"], perNS(ri["create"], p.n), ri["keep"], perNS(ri["keep"], p.n),
-			nd["create"], perNS(nd["create"], p.n), nd["keep"], perNS(nd["keep"], p.n),
-			ratio(nd["create"], ri["create"]), ratio(nd["keep"], ri["keep"]), ri["create_self"], ri["keep_self"])
+	g.addf("mode\tN\tcreate floor\tself\t÷floor\tms/ns\t/init\tndctl\tndctl÷self\tkeep floor\tself\t÷floor\t/init\tndctl\tndctl÷self")
+	for _, mode := range setupModes {
+		for _, p := range r.setupPoints(mode) {
+			ri, nd := p.ramdaxinit, p.ndctl
+			g.addf("%s\t%.0f\t%.3f\t%.3f\t%s\t%.1f\t%.3f\t%.3f\t%s\t%.3f\t%.3f\t%s\t%.3f\t%.3f\t%s", mode, p.n,
+				ri["create_floor"], ri["create_self"], ratio(ri["create_self"], ri["create_floor"]), perNS(ri["create_self"], p.n),
+				ri["create"], nd["create"], ratio(nd["create"], ri["create_self"]),
+				ri["keep_floor"], ri["keep_self"], ratio(ri["keep_self"], ri["keep_floor"]),
+				ri["keep"], nd["keep"], ratio(nd["keep"], ri["keep_self"]))
+		}
 	}
 	g.write(b)
-	for _, tool := range []string{"ramdaxinit", "ndctl"} {
-		fmt.Fprintf(b, "   %s: %s\n", tool, growth(points, tool))
+	for _, mode := range setupModes {
+		if points := r.setupPoints(mode); len(points) > 1 {
+			fmt.Fprintf(b, "   %s: ramdaxinit %s; ndctl %s\n", mode, growth(points, "ramdaxinit"), growth(points, "ndctl"))
+		}
 	}
+	r.setupTargets(b)
+}
+
+// setupRounds says how many rounds the setup rows took, fewest to most.
+func (r *report) setupRounds() string {
+	lo, hi := 0, 0
+	for _, row := range r.section(bench.Setup) {
+		if lo == 0 || row.Samples < lo {
+			lo = row.Samples
+		}
+		hi = max(hi, row.Samples)
+	}
+	switch {
+	case hi <= 1:
+		return "one round"
+	case lo == hi:
+		return fmt.Sprintf("median of %d rounds", hi)
+	}
+	return fmt.Sprintf("median of %d rounds, %d at the largest N", hi, lo)
 }
 
 func perNS(secs, n float64) float64 { return secs / n * 1000 }
