@@ -129,7 +129,7 @@ bench: BENCH_QUICK = $(if $(filter-out 0 false no,$(QUICK)),1)
 bench: deps kernel distro-kernel
 	@mkdir -p build/bench && rm -rf build/bench/results.jsonl build/bench/consoles
 	set -o pipefail; RAMDAX_BENCH_OUT=$(CURDIR)/build/bench/results.jsonl RAMDAX_BENCH_QUICK=$(BENCH_QUICK) BENCH_COLD=$(BENCH_COLD) \
-		$(GO) test -count=1 -v -run '^$$' -bench . -benchtime 1x -timeout 45m ./bench/ 2>&1 | tee build/bench/go-test.log | \
+		$(GO) test -count=1 -v -run '^$$' -bench . -benchtime 1x -timeout 100m ./bench/ 2>&1 | tee build/bench/go-test.log | \
 		grep --line-buffered -E '^(Benchmark|ok|FAIL|PASS)|^\s*--- |[a-z_]+_test\.go:[0-9]+: '
 	@$(GO) run ./tools/benchreport -in build/bench/results.jsonl -o BENCHMARKS.md -started $(BENCH_START) $(if $(BENCH_QUICK),-quick) \
 		-command 'make bench$(if $(BENCH_QUICK), QUICK=1)$(if $(BENCH_COLD), BENCH_COLD=$(BENCH_COLD))'

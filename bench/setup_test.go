@@ -14,7 +14,7 @@ import (
 // The setup benchmark's tools, as run.sh's bench.tool= names them.
 var setupTools = []string{"ramdaxinit", "ndctl"}
 
-// scaleMachine is the machine of the setup benchmark for n raw
+// scaleMachine is the machine of the setup benchmark for n
 // namespaces of 16 MiB: the built-in kernel and one carveout of n×16 MiB
 // plus the label area at 4 GiB, above QEMU's PCI hole, which starts at
 // 3 GiB once the guest has 3.5 GiB or more, so that 509 of them (8 GiB)
@@ -36,7 +36,7 @@ func scaleMachine(tb testing.TB, n int, ramFile string) []vmtest.Option {
 // has slots for. ndctl's script takes N from bench.raw= and the mode
 // from bench.mode=.
 func setupOptions(tb testing.TB, n int, mode, tool, ramFile string) ([]vmtest.Option, *regexp.Regexp) {
-	// ndctl at 509 takes minutes under TCG: a second per namespace on top
+	// ndctl at 256 takes minutes under TCG: a second per namespace on top
 	// of the default limit.
 	opts := append(scaleMachine(tb, n, ramFile), vmtest.WithTimeout(vmtest.DefaultTimeout+time.Duration(n)*time.Second))
 	if tool != "ramdaxinit" {
