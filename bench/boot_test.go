@@ -277,6 +277,9 @@ func bootRow(s bootSetup, accel string, rs []bootResult) Row {
 		"init_to_ready": med(func(r bootResult) float64 { return r.KernelReady - r.KernelInit }),
 		"setup":         med(func(r bootResult) float64 { return r.Setup }),
 	}
+	if rs[0].KernelFloor > 0 {
+		values["floor"] = med(func(r bootResult) float64 { return r.KernelFloor })
+	}
 	if rs[0].MarkEnd > 0 {
 		// How far the console-clock estimate is from the printk truth.
 		values["estimate_error"] = med(func(r bootResult) float64 { return r.KernelReady - r.MarkEnd })

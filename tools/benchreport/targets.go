@@ -88,6 +88,10 @@ func (r *report) bootTargets(b *strings.Builder) {
 		return
 	}
 	kr, ir := row.Values["kernel_ready"], row.Values["init_to_ready"]
-	fmt.Fprintf(b, "   targets, built-in kernel + ramdaxinit: kernel→ready %.2f s (≤ %.2f: %s), /init→ready %.2f s (≤ %.2f: %s); kernel→/init alone is %.2f s\n",
+	fmt.Fprintf(b, "   targets, built-in kernel + ramdaxinit: kernel→ready %.2f s (≤ %.2f: %s), /init→ready %.2f s (≤ %.2f: %s); kernel→/init alone is %.2f s",
 		kr, kernelReadyTarget, yesNo(kr <= kernelReadyTarget), ir, initReadyTarget, yesNo(ir <= initReadyTarget), row.Values["kernel_init"])
+	if floor, ok := row.Values["floor"]; ok {
+		fmt.Fprintf(b, ", and of ramdaxinit's %.2f s the kernel's sysfs writes, binds and waits take %.2f s", row.Values["setup"], floor)
+	}
+	b.WriteString("\n")
 }
