@@ -28,13 +28,13 @@ func report(l *logger, st *status.Status, start time.Time, steps *timing.Steps) 
 	for _, err := range st.Errors {
 		l.Printf("error: %s", err)
 	}
+	// The clock stops here: status.json holds the ready line's time.
 	st.Seconds = time.Since(start).Seconds()
 	writeStart := time.Now()
 	if err := status.Write(status.File, st); err != nil {
 		l.Printf("error: %v", err)
 	}
 	steps.Since(stepStatus, writeStart)
-	st.Seconds = time.Since(start).Seconds()
 	l.Printf("%s", st.ReadyLine())
 	tableStart := time.Now()
 	printTable(l, st)
@@ -62,15 +62,16 @@ func printTable(l *logger, st *status.Status) {
 
 // stepLine says where setup's time went: the kernel's share (the sysfs
 // writes, binds and waits themselves, the floor of any tool), then
-// ramdaxinit's steps, which add up to its total, then the steps inside
-// them.
+// ramdaxinit's steps, which add up to its time to ready, then the steps
+// inside them, then what comes after the clock stops.
 func stepLine(steps *timing.Steps) string {
 	isTop := func(step string) bool { return slices.Contains(topSteps, step) }
-	top := steps.Filter(isTop)
-	inner := steps.Filter(func(step string) bool { return !isTop(step) })
-	return fmt.Sprintf("time by step: kernel %s (%d writes, %d binds, %d waits); steps: %s; within them: %s",
+	isAfter := func(step string) bool { return slices.Contains(afterSteps, step) }
+	top, after := steps.Filter(isTop), steps.Filter(isAfter)
+	inner := steps.Filter(func(step string) bool { return !isTop(step) && !isAfter(step) })
+	return fmt.Sprintf("time by step: kernel %s (%d writes, %d binds, %d waits); steps: %s; within them: %s; after the clock: %s",
 		timing.Millis(nvdimm.KernelTime(steps)), steps.Count(nvdimm.StepKernelWrite),
-		steps.Count(nvdimm.StepKernelBind), steps.Count(nvdimm.StepKernelWait), top, inner)
+		steps.Count(nvdimm.StepKernelBind), steps.Count(nvdimm.StepKernelWait), top, inner, after)
 }
 
 func orDash(s string) string {
