@@ -27,7 +27,7 @@ var CoreCommands = uroot(
 // ApplianceCommands are the appliance's own commands.
 var ApplianceCommands = []string{InitCommand, CtlCommand}
 
-// The appliance's own commands. The appliance image builds InitCommand as
+// The appliance image builds InitCommand as
 // a binary of its own, /bin/ramdaxinit, beside the busybox: a busybox
 // process runs the package initialisers of every command linked into it
 // before main (gosh's and the compressors' among them), which took 195 ms

@@ -32,27 +32,29 @@ func newLogger(console io.Writer) *logger {
 
 // Printf logs one or more lines.
 func (l *logger) Printf(format string, args ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for line := range strings.SplitSeq(strings.TrimRight(fmt.Sprintf(format, args...), "\n"), "\n") {
-		fmt.Fprintf(l.console, "%s%s\n", logPrefix, line)
-		if l.kmsg != nil {
-			// One write is one kernel log record; <7> is KERN_DEBUG.
-			fmt.Fprintf(l.kmsg, "<7>%s%s\n", logPrefix, line)
-		}
-	}
+	l.log(true, format, args...)
 }
 
 // Detailf logs to the kernel log, and to the console as well under
 // ramdax.debug: for what only someone looking into a boot wants to read.
 func (l *logger) Detailf(format string, args ...any) {
-	if l.debug || l.kmsg == nil {
-		l.Printf(format, args...)
-		return
-	}
+	l.log(l.debug || l.kmsg == nil, format, args...)
+}
+
+// log writes each line to the kernel log and, with console, to the
+// console.
+func (l *logger) log(console bool, format string, args ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	fmt.Fprintf(l.kmsg, "<7>%s%s\n", logPrefix, fmt.Sprintf(format, args...))
+	for line := range strings.SplitSeq(strings.TrimRight(fmt.Sprintf(format, args...), "\n"), "\n") {
+		if console {
+			fmt.Fprintf(l.console, "%s%s\n", logPrefix, line)
+		}
+		if l.kmsg != nil {
+			// One write is one kernel log record; <7> is KERN_DEBUG.
+			fmt.Fprintf(l.kmsg, "<7>%s%s\n", logPrefix, line)
+		}
+	}
 }
 
 // Debugf logs only under ramdax.debug.
