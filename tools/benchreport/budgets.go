@@ -49,7 +49,7 @@ func (r *report) budgets(b *strings.Builder) {
 	g.write(b)
 	for _, k := range serverBootKeys {
 		if row, ok := r.find(bench.Boot, k.name); ok {
-			fmt.Fprintf(b, "   server machine (q35, 2 NUMA nodes, 4 CPUs, NVMe, AHCI, e1000e, xHCI, VGA), %s: kernel to /init %.2f s, QEMU start to ready %.2f s, median of %d\n",
+			fmt.Fprintf(b, "   server machine (q35, 2 NUMA nodes, 2 CPUs, NVMe, AHCI, e1000e, xHCI, VGA), %s: kernel to /init %.2f s, QEMU start to ready %.2f s, median of %d\n",
 				k.label, row.Values["kernel_init"], row.Values["wall"], row.Samples)
 		}
 	}
