@@ -250,6 +250,11 @@ func (s *Sysfs) Regions() ([]Region, error) {
 	return regions, nil
 }
 
+// AvailableSize reads the space of region dev that no namespace holds.
+func (s *Sysfs) AvailableSize(dev string) (uint64, error) {
+	return s.uintAttr(dev, "available_size")
+}
+
 // Region reads one region, by device name ("region0").
 func (s *Sysfs) Region(dev string) (*Region, error) {
 	size, err := s.uintAttr(dev, "size")

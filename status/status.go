@@ -45,6 +45,7 @@ type Entry struct {
 type Region struct {
 	Dev        string `json:"dev"`
 	Size       uint64 `json:"size"`
+	Available  uint64 `json:"available"`
 	NumaNode   *int   `json:"numa_node,omitempty"`
 	TargetNode *int   `json:"target_node,omitempty"`
 }
@@ -53,7 +54,7 @@ type Region struct {
 func Regions(regions []nvdimm.Region) []Region {
 	out := make([]Region, len(regions))
 	for i, r := range regions {
-		out[i] = Region{Dev: r.Dev, Size: r.Size, NumaNode: nvdimm.KnownNode(r.NumaNode), TargetNode: nvdimm.KnownNode(r.TargetNode)}
+		out[i] = Region{Dev: r.Dev, Size: r.Size, Available: r.AvailableSize, NumaNode: nvdimm.KnownNode(r.NumaNode), TargetNode: nvdimm.KnownNode(r.TargetNode)}
 	}
 	return out
 }
@@ -70,6 +71,44 @@ type Status struct {
 	CmdlineErrors    int     `json:"cmdline_errors"`
 	BootconfigErrors int     `json:"bootconfig_errors"`
 	Seconds          float64 `json:"seconds"`
+	// Services are the image's own programs, which ramdaxinit starts
+	// after the ready line, in the order they were declared.
+	Services []Service `json:"services,omitempty"`
+	// Network is the configuration ip= asked for, per interface.
+	Network []Interface `json:"network,omitempty"`
+}
+
+// Service states.
+const (
+	Running    = "running"    // started, not exited yet
+	Restarting = "restarting" // exited non-zero, starts again after a pause
+	Exited     = "exited"     // exited 0: done, not started again
+	Missing    = "missing"    // not in the image
+)
+
+// Service is one supervised program.
+type Service struct {
+	Name     string   `json:"name"`
+	Path     string   `json:"path"`
+	Args     []string `json:"args,omitempty"`
+	State    string   `json:"state"`
+	Pid      int      `json:"pid,omitempty"`
+	Restarts int      `json:"restarts"`
+	// LastExit is how the last run ended, as the Go runtime says it
+	// ("exit status 2", "signal: killed"); empty while none has.
+	LastExit string `json:"last_exit,omitempty"`
+	Detail   string `json:"detail,omitempty"`
+}
+
+// Interface is one network interface that ip= configured.
+type Interface struct {
+	Name string `json:"name"`
+	// Method is "dhcp" or "static".
+	Method string `json:"method"`
+	// Addresses are in CIDR notation; none when configuration failed.
+	Addresses []string `json:"addresses,omitempty"`
+	Gateway   string   `json:"gateway,omitempty"`
+	Error     string   `json:"error,omitempty"`
 }
 
 // Add records e in state, with a detail for the operator.
@@ -120,19 +159,30 @@ func (st *Status) ReadyLine() string {
 // renamed into place, so that a reader sees the old status or the new one,
 // never half of one.
 func Write(path string, st *Status) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("write status: %w", err)
-	}
 	data, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("write status: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".status-*.json")
-	if err != nil {
+	if err := replaceFile(path, append(data, '\n')); err != nil {
 		return fmt.Errorf("write status: %w", err)
 	}
+	return nil
+}
+
+// replaceFile writes data to path through a temporary file in the same
+// directory, renamed into place.
+func replaceFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	// The temporary's name starts with a dot: node_exporter's textfile
+	// collector reads only names ending in .prom.
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
 	defer os.Remove(tmp.Name()) // after the rename, there is nothing to remove
-	_, err = tmp.Write(append(data, '\n'))
+	_, err = tmp.Write(data)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -142,10 +192,7 @@ func Write(path string, st *Status) error {
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)
 	}
-	if err != nil {
-		return fmt.Errorf("write status %s: %w", path, err)
-	}
-	return nil
+	return err
 }
 
 // Read reads the status at path.

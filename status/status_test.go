@@ -40,7 +40,7 @@ func TestWriteReplacesWholeFile(t *testing.T) {
 func TestRegionNodes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "status.json")
 	st := &Status{Regions: Regions([]nvdimm.Region{
-		{Dev: "region0", Size: 1 << 30, NumaNode: 0, TargetNode: 0},
+		{Dev: "region0", Size: 1 << 30, AvailableSize: 1 << 29, NumaNode: 0, TargetNode: 0},
 		{Dev: "region1", Size: 1 << 30, NumaNode: 1, TargetNode: nvdimm.NoNode},
 		{Dev: "region2", Size: 1 << 30, NumaNode: nvdimm.NoNode, TargetNode: nvdimm.NoNode},
 	})}
@@ -56,9 +56,9 @@ func TestRegionNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []map[string]any{
-		{"dev": "region0", "size": float64(1 << 30), "numa_node": float64(0), "target_node": float64(0)},
-		{"dev": "region1", "size": float64(1 << 30), "numa_node": float64(1)},
-		{"dev": "region2", "size": float64(1 << 30)},
+		{"dev": "region0", "size": float64(1 << 30), "available": float64(1 << 29), "numa_node": float64(0), "target_node": float64(0)},
+		{"dev": "region1", "size": float64(1 << 30), "available": float64(0), "numa_node": float64(1)},
+		{"dev": "region2", "size": float64(1 << 30), "available": float64(0)},
 	}
 	if !reflect.DeepEqual(raw.Regions, want) {
 		t.Errorf("regions in status.json = %v, want %v (unknown nodes left out)", raw.Regions, want)
