@@ -2,6 +2,7 @@ package layout
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -36,6 +37,9 @@ type Layout struct {
 	// whether it names one of ours.
 	Root  string
 	Debug bool
+	// ServiceArgs are the ramdax.svc.NAME= arguments by service name,
+	// added after the image's own arguments for that service.
+	ServiceArgs map[string][]string
 	// Rejected maps the name of each ramdax.ns that was left out of
 	// Namespaces, for a problem, to that problem: the namespace is still
 	// declared, and one of that name on the labels is not unmanaged.
@@ -123,7 +127,11 @@ var ramdaxParams = map[string]func(*parser, arg){
 	"ramdax.debug": (*parser).debug,
 }
 
-var ramdaxParamOrder = []string{"ramdax.ns", "ramdax.reset", "ramdax.then", "ramdax.debug"}
+var ramdaxParamOrder = []string{"ramdax.ns", "ramdax.reset", "ramdax.then", "ramdax.debug", servicePrefix + "NAME"}
+
+// servicePrefix starts the parameters that give a service its per-node
+// arguments.
+const servicePrefix = "ramdax.svc."
 
 func (p *parser) arg(a arg) {
 	switch {
@@ -133,6 +141,8 @@ func (p *parser) arg(a arg) {
 		p.errs = append(p.errs, errs...)
 	case a.param == "root" && a.hasValue:
 		p.l.Root = a.value // the last root= wins, as in the kernel
+	case strings.HasPrefix(a.param, servicePrefix):
+		p.serviceArgs(a)
 	case strings.HasPrefix(a.param, "ramdax."):
 		handle, known := ramdaxParams[a.param]
 		if !known {
@@ -142,6 +152,27 @@ func (p *parser) arg(a arg) {
 		}
 		handle(p, a)
 	}
+}
+
+// serviceArgs reads ramdax.svc.NAME=ARGS: ARGS split at spaces, as a
+// shell would without quotes. Repeated parameters add up.
+func (p *parser) serviceArgs(a arg) {
+	name := strings.TrimPrefix(a.param, servicePrefix)
+	switch {
+	case !validServiceName(name):
+		p.fail(a, fmt.Sprintf("service name %q is not a command name", name), "write ramdax.svc.NAME=ARGS, NAME made of letters, digits, '-', '_' and '.'")
+	case !a.hasValue:
+		p.fail(a, "no arguments", "write ramdax.svc."+name+"=ARGS, quoted when there are spaces: ramdax.svc."+name+"=\"-a 1 -b 2\"")
+	default:
+		if p.l.ServiceArgs == nil {
+			p.l.ServiceArgs = map[string][]string{}
+		}
+		p.l.ServiceArgs[name] = append(p.l.ServiceArgs[name], strings.Fields(a.value)...)
+	}
+}
+
+func validServiceName(name string) bool {
+	return name != "" && strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == ""
 }
 
 func (p *parser) namespace(a arg) {
@@ -388,6 +419,11 @@ func Format(l *Layout) string {
 	}
 	if l.Debug {
 		params = append(params, "ramdax.debug")
+	}
+	for _, name := range slices.Sorted(maps.Keys(l.ServiceArgs)) {
+		if args := l.ServiceArgs[name]; len(args) > 0 {
+			params = append(params, writeParam(servicePrefix+name, strings.Join(args, " ")))
+		}
 	}
 	if l.Root != "" {
 		// Last, because a root= value may hold an unbalanced quote, which

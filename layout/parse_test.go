@@ -20,6 +20,8 @@ func TestParse(t *testing.T) {
 	}{
 		{"empty", "", Layout{Then: ThenShell}},
 		{"other parameters only", "console=ttyS0 quiet init=/init root=/dev/vda1 ro", Layout{Then: ThenShell, Root: "/dev/vda1"}},
+		{"service arguments add up", `ramdax.svc.counter="-listen :8080 -ns counter" ramdax.svc.counter=-v ramdax.svc.other=x`, Layout{Then: ThenShell,
+			ServiceArgs: map[string][]string{"counter": {"-listen", ":8080", "-ns", "counter", "-v"}, "other": {"x"}}}},
 		{"doc example: db and cache", exampleDB, Layout{
 			Carveouts: []Carveout{{Start: 4 * GiB, Size: 2*GiB + LabelArea}},
 			Namespaces: []Namespace{

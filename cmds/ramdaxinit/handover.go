@@ -11,6 +11,7 @@ import (
 	"github.com/ramdax/appliance/apply"
 	"github.com/ramdax/appliance/layout"
 	"github.com/ramdax/appliance/nvdimm"
+	"github.com/ramdax/appliance/service"
 	"github.com/u-root/u-root/pkg/mount"
 	"golang.org/x/sys/unix"
 )
@@ -21,7 +22,7 @@ var shells = []string{"/bin/defaultsh", "/bin/sh", "/bbin/gosh"}
 // consoleShell is the shell kept on one console.
 type consoleShell struct {
 	tty     string // empty: ramdaxinit's own stdin, stdout and stderr
-	pause   shellPause
+	pause   service.Backoff
 	started time.Time
 }
 
@@ -29,17 +30,20 @@ type consoleShell struct {
 // whenever one exits: as PID 1, ramdaxinit must never leave the machine
 // without a console. A shell that keeps dying at once is started again
 // after a growing pause, up to a minute, so that its errors stay
-// readable. It also reaps orphans, as PID 1 must.
+// readable. It also reaps the services, which it hands to their
+// supervisor, and orphans, as PID 1 must.
 type shellSupervisor struct {
-	l       *logger
-	mu      sync.Mutex
-	running map[int]*consoleShell
+	l        *logger
+	services *service.Supervisor
+	mu       sync.Mutex
+	running  map[int]*consoleShell
 }
 
 // runShells keeps a shell on each of ttys, or on ramdaxinit's own console
-// when there are none. It never returns.
-func runShells(l *logger, ttys []string) {
-	s := &shellSupervisor{l: l, running: map[int]*consoleShell{}}
+// when there are none, and reaps services for their supervisor. It never
+// returns.
+func runShells(l *logger, ttys []string, services *service.Supervisor) {
+	s := &shellSupervisor{l: l, services: services, running: map[int]*consoleShell{}}
 	if len(ttys) == 0 {
 		ttys = []string{""}
 	}
@@ -71,15 +75,15 @@ func (s *shellSupervisor) start(c *consoleShell) {
 
 // again starts c's shell after its pause.
 func (s *shellSupervisor) again(c *consoleShell) {
-	wait := c.pause.next(time.Since(c.started))
+	wait := c.pause.Next(time.Since(c.started))
 	if wait > 0 {
 		s.l.Printf("starting a new shell on %s in %v", c.name(), wait)
 	}
 	time.AfterFunc(wait, func() { s.start(c) })
 }
 
-// reap waits for children forever: a shell that exits gets a new one,
-// and orphans are only collected.
+// reap waits for children forever: a shell that exits gets a new one, a
+// service's exit goes to its supervisor, and orphans are only collected.
 func (s *shellSupervisor) reap() {
 	for {
 		var ws unix.WaitStatus
@@ -93,9 +97,12 @@ func (s *shellSupervisor) reap() {
 		c, ok := s.running[pid]
 		delete(s.running, pid)
 		s.mu.Unlock()
-		if ok {
+		switch {
+		case ok:
 			s.l.Printf("shell on %s exited (%v)", c.name(), ws)
 			s.again(c)
+		case s.services != nil:
+			s.services.Exited(pid, ws)
 		}
 	}
 }
@@ -138,28 +145,6 @@ func closeStdio(cmd *exec.Cmd) {
 	if f, ok := cmd.Stdin.(*os.File); ok && f != os.Stdin {
 		f.Close()
 	}
-}
-
-// shellPause is the back-off between shells: none after a shell that
-// lived a while, doubling from a second after each one that did not.
-type shellPause struct{ last time.Duration }
-
-const (
-	shortLived   = 5 * time.Second
-	maxPause     = time.Minute
-	initialPause = time.Second
-)
-
-func (p *shellPause) next(lived time.Duration) time.Duration {
-	switch {
-	case lived >= shortLived:
-		p.last = 0
-	case p.last == 0:
-		p.last = initialPause
-	default:
-		p.last = min(2*p.last, maxPause)
-	}
-	return p.last
 }
 
 // drainTimeout bounds the wait for the console to send its last lines: a

@@ -60,10 +60,10 @@ func main() {
 	// and /sys are mounted.
 	ttys := consoleDevices(activeConsoles)
 	l := newLogger(openConsoles(ttys, os.Stdout))
-	then := safeSetup(l)
+	then, st := safeSetup(l)
 	safeHandOver(l, then)
 	if os.Getpid() == 1 {
-		runShells(l, ttys)
+		runShells(l, ttys, startServices(l, then, st))
 	}
 }
 
@@ -80,9 +80,9 @@ func createRootfs() {
 // safeSetup runs setup and reports, whatever happens: a panic in setup
 // becomes an error in the status, and the ready line and status.json are
 // still written.
-func safeSetup(l *logger) (then *layout.Layout) {
+func safeSetup(l *logger) (then *layout.Layout, st *status.Status) {
 	start := time.Now()
-	st := &status.Status{}
+	st = &status.Status{}
 	steps := timing.New()
 	then = &layout.Layout{Then: layout.ThenShell}
 	// Setup allocates a few MiB at most: a collection would only take
@@ -99,7 +99,7 @@ func safeSetup(l *logger) (then *layout.Layout) {
 		then = setup(l, st, steps)
 	}()
 	report(l, st, start, steps)
-	return then
+	return then, st
 }
 
 // safeHandOver does what ramdax.then= asks, and turns a panic into a

@@ -93,7 +93,24 @@ func setup(l *logger, st *status.Status, steps *timing.Steps) *layout.Layout {
 	start = time.Now()
 	checkInvariants(l, sys, scan, st)
 	steps.Since(stepInvariants, start)
+	refreshAvailable(l, sys, st)
+	start = time.Now()
+	linkNames(l, st)
+	steps.Since(stepNames, start)
 	return lay
+}
+
+// refreshAvailable records each region's free space after setup, as
+// status.json and the metrics show it.
+func refreshAvailable(l *logger, sys *nvdimm.Sysfs, st *status.Status) {
+	for i, r := range st.Regions {
+		n, err := sys.AvailableSize(r.Dev)
+		if err != nil {
+			l.Printf("error: %s: %v", r.Dev, err)
+			continue
+		}
+		st.Regions[i].Available = n
+	}
 }
 
 // scan is the listing setup planned from, and the number of attribute
@@ -123,6 +140,7 @@ const (
 	stepPlan       = "plan"
 	stepApply      = "apply"
 	stepInvariants = "invariants"
+	stepNames      = "names"
 	stepStatus     = "status"
 	stepTable      = "table"
 )
@@ -130,7 +148,7 @@ const (
 // topSteps are the steps that add up to ramdaxinit's time to ready, and
 // afterSteps those after its clock stops: status.json holds the time.
 var (
-	topSteps   = []string{stepParse, stepDrivers, stepTakeover, stepList, stepPlan, stepApply, stepInvariants}
+	topSteps   = []string{stepParse, stepDrivers, stepTakeover, stepList, stepPlan, stepApply, stepInvariants, stepNames}
 	afterSteps = []string{stepStatus, stepTable}
 )
 

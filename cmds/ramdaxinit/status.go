@@ -31,9 +31,7 @@ func report(l *logger, st *status.Status, start time.Time, steps *timing.Steps) 
 	// The clock stops here: status.json holds the ready line's time.
 	st.Seconds = time.Since(start).Seconds()
 	writeStart := time.Now()
-	if err := status.Write(status.File, st); err != nil {
-		l.Printf("error: %v", err)
-	}
+	writeStatus(l, st)
 	steps.Since(stepStatus, writeStart)
 	l.Printf("%s", st.ReadyLine())
 	tableStart := time.Now()
@@ -43,6 +41,16 @@ func report(l *logger, st *status.Status, start time.Time, steps *timing.Steps) 
 	kernel := nvdimm.KernelTime(steps)
 	l.Printf("time: %s to ready, kernel %s", timing.Millis(total), timing.Millis(kernel))
 	l.Detailf("%s", stepLine(steps))
+}
+
+// writeStatus writes status.json and the metrics.
+func writeStatus(l *logger, st *status.Status) {
+	if err := status.Write(status.File, st); err != nil {
+		l.Printf("error: %v", err)
+	}
+	if err := status.WriteMetrics(status.MetricsFile, st); err != nil {
+		l.Printf("error: %v", err)
+	}
 }
 
 // printTable prints one row per namespace.
