@@ -35,6 +35,13 @@ MKIMAGE   += $(if $(LAYOUT),-layout '$(LAYOUT)')
 # (see the README's "Large layouts").
 LAYOUT_FILE ?=
 MKIMAGE   += $(if $(LAYOUT_FILE),-layout-file '$(LAYOUT_FILE)')
+# The node's own Go commands, built into the image and started as
+# services (see the README's "Adding your own programs"), and a JSON file
+# of their arguments and environment by name.
+SERVICES ?=
+MKIMAGE   += $(if $(SERVICES),-services '$(SERVICES)')
+SERVICES_CONFIG ?=
+MKIMAGE   += $(if $(SERVICES_CONFIG),-services-config '$(SERVICES_CONFIG)')
 # The fleet `make pxe-config` serves (see the README's "Fleets"), and its
 # boot network: dnsmasq's dhcp-range, optionally one interface, where the
 # TFTP root will be served from (default build/fleet/tftp), and Matchbox's

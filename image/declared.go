@@ -30,12 +30,13 @@ var FilesystemLibraries = []string{
 }
 
 // Declared is the set of files the appliance image may hold, as path.Match
-// patterns: the skeleton, a busybox link per declared command, ramdaxinit's
-// own binary, the filesystem tools with their libraries and, for a modular
+// patterns: the skeleton, a busybox link per declared command and per
+// service of services (with their declaration), ramdaxinit's own binary, the filesystem tools with their libraries and, for a modular
 // kernel, what is under lib/modules (the kmod closure, which ModuleFiles
 // computes).
-func Declared(modular bool) []string {
+func Declared(modular bool, services ...string) []string {
 	patterns := append([]string{}, skeleton...)
+	patterns = append(patterns, ServiceFiles(services)...)
 	for _, cmd := range append(slices.Clone(CoreCommands), CtlCommand) {
 		patterns = append(patterns, "bbin/"+path.Base(cmd))
 	}

@@ -3,7 +3,8 @@
 //
 // Synopsis:
 //
-//	mkimage [-o DIR] [-flavour builtin|distro] [-modules DIR] [-kernel FILE] [-layout ARGS] [-layout-file FILE] [initramfs|iso|pxe ...]
+//	mkimage [-o DIR] [-flavour builtin|distro] [-modules DIR] [-kernel FILE] [-layout ARGS] [-layout-file FILE]
+//	        [-services 'PKG ...'] [-services-config FILE] [initramfs|iso|pxe ...]
 //
 // Description:
 //
@@ -21,6 +22,12 @@
 //	distro one, whose kernel has no bootconfig, as the file
 //	/etc/ramdax/bootconfig in a cpio of its own.
 //
+//	-services builds Go commands (import paths, PATH@VERSION, or
+//	directories, from this module or any other) into the busybox and
+//	lists them in /etc/ramdax/services.json, with the arguments and
+//	environment -services-config gives each by name; ramdaxinit starts
+//	them after the ready line. Without -services the image is as before.
+//
 //	iso and pxe also copy the kernel to DIR/bzImage and write the default
 //	command line, console=tty0 console=ttyS0 plus -layout, to DIR/cmdline.txt; iso
 //	writes DIR/ramdax.iso (grub, BIOS and UEFI), pxe the DIR/pxe bundle
@@ -37,19 +44,25 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/u-root/mkuimage/uimage"
 
 	"github.com/u-root/uio/llog"
 
 	"github.com/ramdax/appliance/image"
 	"github.com/ramdax/appliance/layout"
 	"github.com/ramdax/appliance/release"
+	"github.com/ramdax/appliance/service"
 )
 
 // config is what the command line asks for.
 type config struct {
 	dir, flavour, modules, kernel, layout string
 	layoutFile                            string
+	services                              []string
+	servicesConfig                        string
 	artifacts                             []string
 }
 
@@ -62,8 +75,14 @@ func parse(args []string) (*config, error) {
 	fs.StringVar(&c.kernel, "kernel", "build/kernel/bzImage", "kernel `image` the ISO and PXE bundle boot")
 	fs.StringVar(&c.layout, "layout", image.DefaultLayout, "default per-node kernel `parameters`: memmap= and ramdax.*")
 	fs.StringVar(&c.layoutFile, "layout-file", "", "a bootconfig `file` of ramdax.* keys, for layouts larger than the command line, appended to the initramfs")
+	services := fs.String("services", "", "Go command `packages`, space-separated, built into the busybox and started as services")
+	fs.StringVar(&c.servicesConfig, "services-config", "", "a JSON `file` of the services' arguments and environment by name")
 	if err := fs.Parse(args[1:]); err != nil {
 		return nil, err
+	}
+	c.services = strings.Fields(*services)
+	if c.servicesConfig != "" && len(c.services) == 0 {
+		return nil, fmt.Errorf("-services-config %s: no -services to configure", c.servicesConfig)
 	}
 	if c.flavour != "builtin" && c.flavour != "distro" {
 		return nil, fmt.Errorf("-flavour %q: want builtin or distro", c.flavour)
@@ -120,6 +139,11 @@ func buildInitramfs(stdout io.Writer, c *config, cpio string) error {
 	if err != nil {
 		return err
 	}
+	svc, err := serviceModifiers(c, filepath.Dir(cpio))
+	if err != nil {
+		return err
+	}
+	mods = append(mods, svc...)
 	start := time.Now()
 	l := llog.New(slog.LevelWarn, log.New(os.Stderr, "mkimage: ", 0).Printf)
 	if err := image.Build(l, cpio, mods...); err != nil {
@@ -147,6 +171,30 @@ func buildInitramfs(stdout io.Writer, c *config, cpio string) error {
 	return nil
 }
 
+// serviceModifiers builds c's services into the image: in a Go workspace
+// when they come from other modules, which GOWORK then names for the
+// whole build.
+func serviceModifiers(c *config, tmp string) ([]uimage.Modifier, error) {
+	if len(c.services) == 0 {
+		return nil, nil
+	}
+	var settings map[string]service.Settings
+	if c.servicesConfig != "" {
+		var err error
+		if settings, err = service.ReadSettings(c.servicesConfig); err != nil {
+			return nil, err
+		}
+	}
+	work, err := image.Workspace(tmp, c.services)
+	if err != nil {
+		return nil, err
+	}
+	if work != "" {
+		os.Setenv("GOWORK", work)
+	}
+	return image.Services(c.services, settings, tmp)
+}
+
 // reportContents prints what takes the room in the initramfs, and any
 // file in it beyond the declared set.
 func reportContents(stdout io.Writer, c *config, cpio string) error {
@@ -158,7 +206,7 @@ func reportContents(stdout io.Writer, c *config, cpio string) error {
 	for _, f := range files {
 		fmt.Fprintf(stdout, "  %9d  %s\n", f.Size, f.Name)
 	}
-	extra, err := image.Undeclared(cpio, image.Declared(c.flavour == "distro"))
+	extra, err := image.Undeclared(cpio, image.Declared(c.flavour == "distro", c.services...))
 	if err != nil {
 		return err
 	}
