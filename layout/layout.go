@@ -37,6 +37,10 @@ type Layout struct {
 	// whether it names one of ours.
 	Root  string
 	Debug bool
+	// IP is the value of the last ip=, and BootIF of BOOTIF= (the MAC
+	// address a PXE loader booted from), untouched: package network
+	// reads them.
+	IP, BootIF string
 	// ServiceArgs are the ramdax.svc.NAME= arguments by service name,
 	// added after the image's own arguments for that service.
 	ServiceArgs map[string][]string
@@ -141,6 +145,10 @@ func (p *parser) arg(a arg) {
 		p.errs = append(p.errs, errs...)
 	case a.param == "root" && a.hasValue:
 		p.l.Root = a.value // the last root= wins, as in the kernel
+	case a.param == "ip" && a.hasValue:
+		p.l.IP = a.value // the last one wins, as for root=
+	case a.param == "BOOTIF" && a.hasValue:
+		p.l.BootIF = a.value
 	case strings.HasPrefix(a.param, servicePrefix):
 		p.serviceArgs(a)
 	case strings.HasPrefix(a.param, "ramdax."):
@@ -424,6 +432,12 @@ func Format(l *Layout) string {
 		if args := l.ServiceArgs[name]; len(args) > 0 {
 			params = append(params, writeParam(servicePrefix+name, strings.Join(args, " ")))
 		}
+	}
+	if l.IP != "" {
+		params = append(params, writeParam("ip", l.IP))
+	}
+	if l.BootIF != "" {
+		params = append(params, writeParam("BOOTIF", l.BootIF))
 	}
 	if l.Root != "" {
 		// Last, because a root= value may hold an unbalanced quote, which

@@ -1,22 +1,28 @@
 package main
 
 import (
+	"log"
 	"os"
+	"strings"
 
 	"github.com/ramdax/appliance/layout"
+	"github.com/ramdax/appliance/network"
 	"github.com/ramdax/appliance/service"
 	"github.com/ramdax/appliance/status"
 )
 
-// startServices starts the image's services, with the arguments
-// ramdax.svc.NAME= adds, and keeps status.json and the metrics up to date
-// with their states. It returns nil when there is nothing to run.
+// startServices brings the network up when ip= asks, then starts the
+// image's services with the arguments ramdax.svc.NAME= adds, and keeps
+// status.json and the metrics up to date with their states. It returns
+// the supervisor at once, for the reaper, and does the rest in the
+// background: the console shell never waits for a DHCP server. It
+// returns nil when there is nothing to do.
 func startServices(l *logger, lay *layout.Layout, st *status.Status) *service.Supervisor {
 	cs, err := service.Load(service.ConfigFile)
 	if err != nil {
 		l.Printf("error: %v", err)
 	}
-	if len(cs) == 0 && len(lay.ServiceArgs) == 0 {
+	if len(cs) == 0 && len(lay.ServiceArgs) == 0 && lay.IP == "" {
 		return nil
 	}
 	s := &service.Supervisor{
@@ -27,6 +33,49 @@ func startServices(l *logger, lay *layout.Layout, st *status.Status) *service.Su
 			writeStatus(l, st)
 		},
 	}
-	s.Start(cs, lay.ServiceArgs)
+	go func() {
+		bringUpNetwork(l, lay, st)
+		s.Start(cs, lay.ServiceArgs)
+	}()
 	return s
+}
+
+// bringUpNetwork configures the NICs as ip= asks and records the outcome
+// in status.json.
+func bringUpNetwork(l *logger, lay *layout.Layout, st *status.Status) {
+	if lay.IP == "" {
+		return
+	}
+	c, err := network.Parse(lay.IP, lay.BootIF)
+	if err != nil {
+		l.Printf("error: %v; the network stays down", err)
+		return
+	}
+	if c == nil {
+		return // ip=off
+	}
+	// u-root's DHCP client logs with the log package.
+	log.SetFlags(0)
+	log.SetOutput(logWriter{l})
+	ifs, err := network.Up(c)
+	if err != nil {
+		l.Printf("error: %v", err)
+	}
+	for _, i := range ifs {
+		if i.Error != "" {
+			l.Printf("error: network %s (%s): %s", i.Name, i.Method, i.Error)
+			continue
+		}
+		l.Printf("network %s (%s): %s, gateway %s", i.Name, i.Method, strings.Join(i.Addresses, " "), orDash(i.Gateway))
+	}
+	st.Network = ifs
+	writeStatus(l, st)
+}
+
+// logWriter prints what the log package writes as ramdaxinit's lines.
+type logWriter struct{ l *logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.l.Printf("network: %s", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
