@@ -20,7 +20,7 @@ import (
 // CoreCommands are the u-root commands an operator at the console expects.
 var CoreCommands = uroot(
 	"init", "gosh", "cat", "cp", "dd", "df", "dmesg", "echo", "free", "grep",
-	"hexdump", "kexec", "ls", "mkdir", "mount", "mv", "poweroff", "ps", "rm",
+	"hexdump", "kexec", "kill", "ls", "mkdir", "mount", "mv", "poweroff", "ps", "rm",
 	"shutdown", "sync", "umount", "uname",
 )
 

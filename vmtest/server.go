@@ -2,6 +2,7 @@ package vmtest
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,6 +24,9 @@ type Server struct {
 	// NICs are the network cards' QEMU models (e1000e, virtio-net-pci),
 	// each on QEMU's user network.
 	NICs []string
+	// Forwards are QEMU hostfwd rules for the first NIC's user network,
+	// tcp:127.0.0.1:HOSTPORT-:GUESTPORT.
+	Forwards []string
 	// USBKeyboard adds a qemu-xhci controller with a USB keyboard.
 	USBKeyboard bool
 	// Screen adds a standard VGA display, shown nowhere: Monitor reads it.
@@ -52,6 +56,27 @@ func WithQ35() Option { return func(m *Machine) { m.Server.Q35 = true } }
 // machine's memory and CPU count become the sums over its nodes.
 func WithNUMANode(memMiB, cpus int) Option {
 	return func(m *Machine) { m.Server.Nodes = append(m.Server.Nodes, NUMANode{memMiB, cpus}) }
+}
+
+// WithHostForward forwards TCP connections to hostPort on the host's
+// loopback address to guestPort on the guest's first NIC, over QEMU's
+// user network: add a NIC too.
+func WithHostForward(hostPort, guestPort int) Option {
+	return func(m *Machine) {
+		m.Server.Forwards = append(m.Server.Forwards, fmt.Sprintf("tcp:127.0.0.1:%d-:%d", hostPort, guestPort))
+	}
+}
+
+// FreePort returns a TCP port on the host's loopback address that was
+// free a moment ago, for WithHostForward.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 // WithNVMe adds an NVMe drive of sizeMiB.
@@ -119,7 +144,13 @@ func (s *Server) args(t testing.TB, ramFile string) []string {
 	args = append(args, s.nodeArgs(ramFile)...)
 	args = append(args, s.diskArgs(t)...)
 	for i, model := range s.NICs {
-		args = append(args, "-netdev", fmt.Sprintf("user,id=nic%d", i), "-device", fmt.Sprintf("%s,netdev=nic%d", model, i))
+		netdev := fmt.Sprintf("user,id=nic%d", i)
+		for _, f := range s.Forwards {
+			if i == 0 {
+				netdev += ",hostfwd=" + f
+			}
+		}
+		args = append(args, "-netdev", netdev, "-device", fmt.Sprintf("%s,netdev=nic%d", model, i))
 	}
 	if s.USBKeyboard {
 		args = append(args, "-device", "qemu-xhci,id=xhci", "-device", "usb-kbd,bus=xhci.0")
