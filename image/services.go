@@ -58,15 +58,11 @@ func ServiceFiles(pkgs []string) []string {
 
 // Workspace makes the Go workspace a build with the service packages pkgs
 // needs, in dir, and returns its go.work; "" when the main module (the
-// current directory) resolves them all. A local path in another module
+// directory main) resolves them all. A local path in another module
 // adds that module; an import path the main module cannot resolve is
 // fetched, with `go get`, into a module of its own in dir. Set GOWORK to
 // the result for the build.
-func Workspace(dir string, pkgs []string) (string, error) {
-	main, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
+func Workspace(dir, main string, pkgs []string) (string, error) {
 	uses := []string{main}
 	var fetch []string
 	for _, p := range pkgs {
@@ -80,7 +76,7 @@ func Workspace(dir string, pkgs []string) (string, error) {
 			}
 			continue
 		}
-		if strings.Contains(p, "@") || !resolves(p) {
+		if strings.Contains(p, "@") || !resolves(main, p) {
 			fetch = append(fetch, p)
 		}
 	}
@@ -135,9 +131,11 @@ func moduleRoot(dir string) (string, error) {
 	}
 }
 
-// resolves says whether the main module's build resolves pkg.
-func resolves(pkg string) bool {
-	return exec.Command("go", "list", "-find", pkg).Run() == nil
+// resolves says whether the build of the module in main resolves pkg.
+func resolves(main, pkg string) bool {
+	cmd := exec.Command("go", "list", "-find", pkg)
+	cmd.Dir = main
+	return cmd.Run() == nil
 }
 
 // fetchModule makes a module in dir that requires the modules of pkgs

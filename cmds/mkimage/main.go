@@ -185,7 +185,11 @@ func serviceModifiers(c *config, tmp string) ([]uimage.Modifier, error) {
 			return nil, err
 		}
 	}
-	work, err := image.Workspace(tmp, c.services)
+	main, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	work, err := image.Workspace(tmp, main, c.services)
 	if err != nil {
 		return nil, err
 	}
