@@ -47,12 +47,14 @@ func servicesImage(t *testing.T, settings map[string]service.Settings, pkgs ...s
 // started again, and the stable names point at the devices.
 func TestServiceCrash(t *testing.T) {
 	initramfs := servicesImage(t, map[string]service.Settings{"flakysvc": {Args: []string{"-fail", "3"}}}, "guest/flakysvc")
-	vm := Start(t, "service-crash", append(twoRegions, WithInitramfs(initramfs), WithCmdline(
+	vm := Start(t, "service-crash", append(twoRegions, WithInitramfs(initramfs), WithNIC("e1000e"), WithCmdline(
 		"ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db", "ramdax.ns=cache:devdax:64M",
-		`ramdax.svc.flakysvc="-say hello-from-cmdline"`, "ramdax.svc.nosuch=x"))...)
+		`ramdax.svc.flakysvc="-say hello-from-cmdline"`, "ramdax.svc.nosuch=x",
+		"ip=10.0.2.15::10.0.2.2:255.255.255.0:svc-node:eth0:off"))...)
 	defer vm.Wait()
 	defer vm.Kill()
 	expectLines(t, vm, "ramdax: ready 2 namespaces (2 created",
+		"ramdax: network eth0 (static): 10.0.2.15/24, gateway 10.0.2.2",
 		`ramdax: error: ramdax.svc.nosuch: the image has no service "nosuch"`,
 		"ramdax: svc flakysvc: started, pid ", "ramdax: svc flakysvc: hello-from-cmdline",
 		"ramdax: svc flakysvc: exit status 3 after ", "; starting it again in 1s",
@@ -61,6 +63,7 @@ func TestServiceCrash(t *testing.T) {
 	checkService(t, vm, 3, "exit status 3")
 	t.Run("metrics", func(t *testing.T) { checkMetrics(t, vm, 3) })
 	t.Run("names", func(t *testing.T) { checkNames(t, vm) })
+	t.Run("static-ip", func(t *testing.T) { checkStaticIP(t, vm) })
 
 	runCommand(t, vm, "echo > /run/flakysvc.die")
 	// It lived less than service.ShortLived: the pause goes on doubling.
@@ -153,5 +156,21 @@ func checkNames(t *testing.T, vm *qemu.VM) {
 		if want := e.Name + " -> ../" + filepath.Base(e.Device); !strings.Contains(out, want) {
 			t.Errorf("/dev/ramdax has no %q:\n%s", want, out)
 		}
+	}
+}
+
+// checkStaticIP checks what the static ip= left in the kernel: the
+// hostname, and the default route through the gateway (10.0.2.2 is
+// 0202000A in /proc/net/route's little-endian hex).
+func checkStaticIP(t *testing.T, vm *qemu.VM) {
+	if out := shellOutput(t, vm, "cat /proc/sys/kernel/hostname"); !strings.Contains(out, "svc-node") {
+		t.Errorf("hostname: %q, want svc-node", out)
+	}
+	if out := shellOutput(t, vm, "cat /proc/net/route"); !strings.Contains(out, "eth0\t00000000\t0202000A") {
+		t.Errorf("no default route through 10.0.2.2 on eth0:\n%s", out)
+	}
+	st := readStatus(t, vm)
+	if len(st.Network) != 1 || st.Network[0].Method != "static" || st.Network[0].Gateway != "10.0.2.2" {
+		t.Errorf("status.json network: %+v", st.Network)
 	}
 }
