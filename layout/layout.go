@@ -5,7 +5,9 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Then is what the appliance does once the namespaces are set up.
@@ -37,6 +39,9 @@ type Layout struct {
 	// whether it names one of ours.
 	Root  string
 	Debug bool
+	// RootOptions are the kernel's other root parameters, for a
+	// switch_root to a disk.
+	RootOptions RootOptions
 	// IP is the value of the last ip=, and BootIF of BOOTIF= (the MAC
 	// address a PXE loader booted from), untouched: package network
 	// reads them.
@@ -48,6 +53,19 @@ type Layout struct {
 	// Namespaces, for a problem, to that problem: the namespace is still
 	// declared, and one of that name on the labels is not unmanaged.
 	Rejected map[string]string
+}
+
+// RootOptions are rootfstype=, rootflags=, ro or rw, rootwait[=SECONDS],
+// rootdelay=SECONDS and init=, as the kernel reads them: the last one of
+// each wins.
+type RootOptions struct {
+	FSType, Flags, Init string
+	// Access is "ro", "rw", or "" when neither was given.
+	Access string
+	// Wait bounds the wait for the root device: 0 for the appliance's
+	// default, -1 for rootwait without a value.
+	Wait  time.Duration
+	Delay time.Duration
 }
 
 // RootNamespace returns NAME when root=ramdax:NAME.
@@ -145,6 +163,8 @@ func (p *parser) arg(a arg) {
 		p.errs = append(p.errs, errs...)
 	case a.param == "root" && a.hasValue:
 		p.l.Root = a.value // the last root= wins, as in the kernel
+	case rootParams[a.param] != nil:
+		rootParams[a.param](p, a)
 	case a.param == "ip" && a.hasValue:
 		p.l.IP = a.value // the last one wins, as for root=
 	case a.param == "BOOTIF" && a.hasValue:
@@ -160,6 +180,34 @@ func (p *parser) arg(a arg) {
 		}
 		handle(p, a)
 	}
+}
+
+// rootParams read the kernel's root parameters besides root=.
+var rootParams = map[string]func(*parser, arg){
+	"rootfstype": func(p *parser, a arg) { p.l.RootOptions.FSType = a.value },
+	"rootflags":  func(p *parser, a arg) { p.l.RootOptions.Flags = a.value },
+	"init":       func(p *parser, a arg) { p.l.RootOptions.Init = a.value },
+	"ro":         func(p *parser, a arg) { p.l.RootOptions.Access = "ro" },
+	"rw":         func(p *parser, a arg) { p.l.RootOptions.Access = "rw" },
+	"rootwait": func(p *parser, a arg) {
+		if !a.hasValue {
+			p.l.RootOptions.Wait = -1
+			return
+		}
+		p.l.RootOptions.Wait = p.seconds(a)
+	},
+	"rootdelay": func(p *parser, a arg) { p.l.RootOptions.Delay = p.seconds(a) },
+}
+
+// seconds reads a whole number of seconds, as rootwait= and rootdelay=
+// take; 0 on an error, which it records.
+func (p *parser) seconds(a arg) time.Duration {
+	n, err := strconv.ParseUint(a.value, 10, 16)
+	if err != nil {
+		p.fail(a, "not a whole number of seconds", "write "+a.param+"=SECONDS, like "+a.param+"=10")
+		return 0
+	}
+	return time.Duration(n) * time.Second
 }
 
 // serviceArgs reads ramdax.svc.NAME=ARGS: ARGS split at spaces, as a
@@ -433,6 +481,7 @@ func Format(l *Layout) string {
 			params = append(params, writeParam(servicePrefix+name, strings.Join(args, " ")))
 		}
 	}
+	params = append(params, l.RootOptions.params()...)
 	if l.IP != "" {
 		params = append(params, writeParam("ip", l.IP))
 	}
@@ -476,4 +525,27 @@ func writeParam(param, value string) string {
 		}
 	}
 	return param + `="` + value + `"` // not reached for values that came from splitArgs
+}
+
+// params are o as kernel parameters, defaults left out.
+func (o RootOptions) params() []string {
+	var params []string
+	for _, kv := range [][2]string{{"rootfstype", o.FSType}, {"rootflags", o.Flags}, {"init", o.Init}} {
+		if kv[1] != "" {
+			params = append(params, writeParam(kv[0], kv[1]))
+		}
+	}
+	if o.Access != "" {
+		params = append(params, o.Access)
+	}
+	switch {
+	case o.Wait < 0:
+		params = append(params, "rootwait")
+	case o.Wait > 0:
+		params = append(params, fmt.Sprintf("rootwait=%d", o.Wait/time.Second))
+	}
+	if o.Delay > 0 {
+		params = append(params, fmt.Sprintf("rootdelay=%d", o.Delay/time.Second))
+	}
+	return params
 }

@@ -51,6 +51,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown ramdax param", "ramdax.namespace=db:fsdax:1G", `ramdax.namespace="db:fsdax:1G": unknown parameter; want ramdax.ns, ramdax.reset, ramdax.then, ramdax.debug or ramdax.svc.NAME`},
 		{"service bad name", "ramdax.svc.a/b=-x", `ramdax.svc.a/b="-x": service name "a/b" is not a command name; write ramdax.svc.NAME=ARGS, NAME made of letters, digits, '-', '_' and '.'`},
 		{"service no args", "ramdax.svc.counter", `ramdax.svc.counter: no arguments; write ramdax.svc.counter=ARGS, quoted when there are spaces: ramdax.svc.counter="-a 1 -b 2"`},
+		{"rootwait not seconds", "rootwait=soon", `rootwait="soon": not a whole number of seconds; write rootwait=SECONDS, like rootwait=10`},
 		{"bad then", "ramdax.then=halt", `ramdax.then="halt": want shell, poweroff, reboot or switch_root`},
 		{"bad debug", "ramdax.debug=maybe", `ramdax.debug="maybe": want no value, 1, 0, true or false`},
 		{"reset bad name", "ramdax.reset=a,,b", `ramdax.reset="a,,b": NAME is empty; use 1 to 63 of A-Z a-z 0-9 . _ -; the form is NAME[,NAME…] or all`},

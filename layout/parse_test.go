@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // The three command lines of the package documentation.
@@ -19,7 +20,10 @@ func TestParse(t *testing.T) {
 		want       Layout
 	}{
 		{"empty", "", Layout{Then: ThenShell}},
-		{"other parameters only", "console=ttyS0 quiet init=/init root=/dev/vda1 ro", Layout{Then: ThenShell, Root: "/dev/vda1"}},
+		{"other parameters only", "console=ttyS0 quiet init=/init root=/dev/vda1 ro", Layout{Then: ThenShell, Root: "/dev/vda1", RootOptions: RootOptions{Init: "/init", Access: "ro"}}},
+		{"root options", "root=LABEL=noderoot rootfstype=ext4 rootflags=noatime ro rw rootwait=5 rootdelay=2 init=/lib/systemd/systemd", Layout{Then: ThenShell,
+			Root: "LABEL=noderoot", RootOptions: RootOptions{FSType: "ext4", Flags: "noatime", Access: "rw", Wait: 5 * time.Second, Delay: 2 * time.Second, Init: "/lib/systemd/systemd"}}},
+		{"rootwait without a value", "rootwait", Layout{Then: ThenShell, RootOptions: RootOptions{Wait: -1}}},
 		{"service arguments add up", `ramdax.svc.counter="-listen :8080 -ns counter" ramdax.svc.counter=-v ramdax.svc.other=x`, Layout{Then: ThenShell,
 			ServiceArgs: map[string][]string{"counter": {"-listen", ":8080", "-ns", "counter", "-v"}, "other": {"x"}}}},
 		{"doc example: db and cache", exampleDB, Layout{
