@@ -4,15 +4,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/ramdax/appliance/apply"
-	"github.com/ramdax/appliance/layout"
-	"github.com/ramdax/appliance/nvdimm"
 	"github.com/ramdax/appliance/service"
-	"github.com/u-root/u-root/pkg/mount"
 	"golang.org/x/sys/unix"
 )
 
@@ -177,47 +172,7 @@ func powerOff(l *logger, cmd int) error {
 	return nil
 }
 
-// switchRoot mounts device (a filesystem on a namespace) at /newroot and
-// makes it the root, running its /sbin/init. It only returns on failure.
-func switchRoot(l *logger, device, fstype string) error {
-	const newRoot = "/newroot"
-	if err := os.MkdirAll(newRoot, 0o755); err != nil {
-		return err
-	}
-	if _, err := mount.Mount(device, newRoot, fstype, "", 0); err != nil {
-		return fmt.Errorf("mount %s on %s: %w", device, newRoot, err)
-	}
-	init := "/sbin/init"
-	if _, err := os.Stat(filepath.Join(newRoot, init)); err != nil {
-		return fmt.Errorf("switch_root: %s has no %s: %w", device, init, err)
-	}
-	l.Printf("switch_root to %s (%s), exec %s", device, fstype, init)
-	return mount.SwitchRoot(newRoot, init)
-}
-
 const (
 	powerOffCmd = unix.LINUX_REBOOT_CMD_POWER_OFF
 	rebootCmd   = unix.LINUX_REBOOT_CMD_RESTART
 )
-
-// switchRootTo resolves root= and switches to it. root=ramdax:NAME is the
-// fsdax namespace NAME; any other root= names a device directly.
-func switchRootTo(l *logger, lay *layout.Layout) error {
-	if lay.Root == "" {
-		return fmt.Errorf("no root= on the command line")
-	}
-	device := lay.Root
-	if name, ok := lay.RootNamespace(); ok {
-		sys := nvdimm.New("/sys")
-		ns, err := sys.FindNamespace(name)
-		if err != nil {
-			return fmt.Errorf("root=%s: %w", lay.Root, err)
-		}
-		device = sys.DevicePath(ns)
-	}
-	fstype, err := apply.Disk{}.Detect(device)
-	if err != nil || fstype == "" {
-		return fmt.Errorf("root %s holds no ext4 or xfs file system (%v)", device, err)
-	}
-	return switchRoot(l, device, fstype)
-}

@@ -28,8 +28,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/ramdax/appliance/layout"
@@ -37,6 +39,7 @@ import (
 	"github.com/ramdax/appliance/timing"
 	"github.com/u-root/u-root/pkg/libinit"
 	"github.com/u-root/u-root/pkg/ulog"
+	"golang.org/x/sys/unix"
 )
 
 func main() {
@@ -60,21 +63,38 @@ func main() {
 	// and /sys are mounted.
 	ttys := consoleDevices(activeConsoles)
 	l := newLogger(openConsoles(ttys, os.Stdout))
+	// u-root's packages (switch_root, the DHCP client) log with the log
+	// package: their lines get the stable prefix too.
+	log.SetFlags(0)
+	log.SetOutput(logWriter{l})
 	then, st := safeSetup(l)
-	safeHandOver(l, then)
+	safeHandOver(l, then, st)
 	if os.Getpid() == 1 {
 		runShells(l, ttys, startServices(l, then, st))
 	}
 }
 
+// logWriter prints what the log package writes as ramdaxinit's lines.
+type logWriter struct{ l *logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.l.Printf("%s", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
 // createRootfs is libinit.CreateRootfs without its cgroup mounts: nothing
 // here uses cgroups, the built-in kernel has none, and each of the
 // fifteen mounts and directories that then fail printed a warning on the
-// console at every boot.
+// console at every boot. /run is a tmpfs of its own, as an OS expects
+// it, so that switch_root carries it, and status.json, into the new root.
 func createRootfs() {
 	libinit.Create(libinit.PreNamespace, false)
 	ulog.KernelLog.Reinit()
 	libinit.Create(libinit.Namespace, false)
+	libinit.Create([]libinit.Creator{
+		libinit.Dir{Name: "/run", Mode: 0o755},
+		libinit.Mount{Source: "tmpfs", Target: "/run", FSType: "tmpfs", Flags: unix.MS_NOSUID | unix.MS_NODEV, Opts: "mode=755"},
+	}, false)
 }
 
 // safeSetup runs setup and reports, whatever happens: a panic in setup
@@ -104,18 +124,18 @@ func safeSetup(l *logger) (then *layout.Layout, st *status.Status) {
 
 // safeHandOver does what ramdax.then= asks, and turns a panic into a
 // logged error: as PID 1, ramdaxinit then gives the console a shell.
-func safeHandOver(l *logger, lay *layout.Layout) {
+func safeHandOver(l *logger, lay *layout.Layout, st *status.Status) {
 	defer func() {
 		if r := recover(); r != nil {
 			l.Printf("error: ramdax.then=%s: internal: %v; starting the console shell instead", lay.Then, r)
 		}
 	}()
-	handOver(l, lay)
+	handOver(l, lay, st)
 }
 
 // handOver does what ramdax.then= asks. Anything that fails falls back to
 // the console shell.
-func handOver(l *logger, lay *layout.Layout) {
+func handOver(l *logger, lay *layout.Layout, st *status.Status) {
 	var err error
 	switch lay.Then {
 	case layout.ThenPoweroff:
@@ -123,7 +143,7 @@ func handOver(l *logger, lay *layout.Layout) {
 	case layout.ThenReboot:
 		err = powerOff(l, rebootCmd)
 	case layout.ThenSwitchRoot:
-		err = switchRootTo(l, lay)
+		err = switchRootTo(l, lay, st)
 	}
 	if err != nil {
 		l.Printf("error: ramdax.then=%s: %v; starting the console shell instead", lay.Then, err)

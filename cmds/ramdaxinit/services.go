@@ -1,7 +1,6 @@
 package main
 
 import (
-	"log"
 	"os"
 	"strings"
 
@@ -54,9 +53,6 @@ func bringUpNetwork(l *logger, lay *layout.Layout, st *status.Status) {
 	if c == nil {
 		return // ip=off
 	}
-	// u-root's DHCP client logs with the log package.
-	log.SetFlags(0)
-	log.SetOutput(logWriter{l})
 	ifs, err := network.Up(c)
 	if err != nil {
 		l.Printf("error: %v", err)
@@ -70,12 +66,4 @@ func bringUpNetwork(l *logger, lay *layout.Layout, st *status.Status) {
 	}
 	st.Network = ifs
 	writeStatus(l, st)
-}
-
-// logWriter prints what the log package writes as ramdaxinit's lines.
-type logWriter struct{ l *logger }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	w.l.Printf("network: %s", strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
