@@ -321,7 +321,7 @@ func TestApplianceSwitchRoot(t *testing.T) {
 	defer second.Wait()
 	defer second.Kill()
 	expectLines(t, second, invariantsHeld, "ramdax: ready 1 namespaces (0 created, 1 kept",
-		"ramdax: switch_root to /dev/pmem0 (ext4), exec /sbin/init", "Welcome to u-root!")
+		"ramdax: switch_root to /dev/pmem0 (ext4, read-write), exec /sbin/init", "Welcome to u-root!")
 }
 
 // runCommand types cmd at the console shell and waits until it has

@@ -47,6 +47,9 @@ type Disk struct {
 	Bus string
 	// SizeMiB is the size of its image file.
 	SizeMiB int
+	// Image, when set, is the image file to attach instead of a new,
+	// empty one.
+	Image string
 }
 
 // WithQ35 makes the guest a q35 machine.
@@ -79,14 +82,20 @@ func FreePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// WithDiskImage attaches the image file img as a drive on bus, nvme or
+// ahci.
+func WithDiskImage(bus, img string) Option {
+	return func(m *Machine) { m.Server.Disks = append(m.Server.Disks, Disk{Bus: bus, Image: img}) }
+}
+
 // WithNVMe adds an NVMe drive of sizeMiB.
 func WithNVMe(sizeMiB int) Option {
-	return func(m *Machine) { m.Server.Disks = append(m.Server.Disks, Disk{"nvme", sizeMiB}) }
+	return func(m *Machine) { m.Server.Disks = append(m.Server.Disks, Disk{Bus: "nvme", SizeMiB: sizeMiB}) }
 }
 
 // WithAHCIDisk adds a SATA disk of sizeMiB on an ICH9 AHCI controller.
 func WithAHCIDisk(sizeMiB int) Option {
-	return func(m *Machine) { m.Server.Disks = append(m.Server.Disks, Disk{"ahci", sizeMiB}) }
+	return func(m *Machine) { m.Server.Disks = append(m.Server.Disks, Disk{Bus: "ahci", SizeMiB: sizeMiB}) }
 }
 
 // WithNIC adds a network card of QEMU model model, such as e1000e.
@@ -186,12 +195,9 @@ func (s *Server) diskArgs(t testing.TB) []string {
 	var args []string
 	ahci := 0
 	for i, d := range s.Disks {
-		img := filepath.Join(testtmp.TempDir(t), fmt.Sprintf("disk%d-%s.img", i, d.Bus))
-		if err := os.WriteFile(img, nil, 0o644); err != nil {
-			t.Fatalf("disk image: %v", err)
-		}
-		if err := os.Truncate(img, int64(d.SizeMiB)<<20); err != nil {
-			t.Fatalf("disk image: %v", err)
+		img := d.Image
+		if img == "" {
+			img = emptyDisk(t, fmt.Sprintf("disk%d-%s.img", i, d.Bus), d.SizeMiB)
 		}
 		id := fmt.Sprintf("disk%d", i)
 		args = append(args, "-drive", fmt.Sprintf("file=%s,if=none,id=%s,format=raw", img, id))
@@ -209,4 +215,16 @@ func (s *Server) diskArgs(t testing.TB) []string {
 		}
 	}
 	return args
+}
+
+// emptyDisk is a new sparse image file of sizeMiB.
+func emptyDisk(t testing.TB, name string, sizeMiB int) string {
+	img := filepath.Join(testtmp.TempDir(t), name)
+	if err := os.WriteFile(img, nil, 0o644); err != nil {
+		t.Fatalf("disk image: %v", err)
+	}
+	if err := os.Truncate(img, int64(sizeMiB)<<20); err != nil {
+		t.Fatalf("disk image: %v", err)
+	}
+	return img
 }
