@@ -12,7 +12,7 @@ import (
 // the development ones. mkimage is built on mkuimage, whose logger
 // (u-root's uio/llog) imports testing for its test adapter, so for mkimage
 // only this module's own packages are held to it.
-var shipped = map[string]bool{"./ramdaxinit": true, "./ramdaxctl": true, "./pxeconfig": true, "./mkimage": false}
+var shipped = map[string]bool{"./ramdaxinit": true, "./ramdaxctl": true, "./ramdaxboot": true, "./pxeconfig": true, "./mkimage": false}
 
 // harness are packages that belong in tests only.
 var harness = []string{

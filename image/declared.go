@@ -2,7 +2,6 @@ package image
 
 import (
 	"path"
-	"slices"
 	"strings"
 )
 
@@ -37,7 +36,7 @@ var FilesystemLibraries = []string{
 func Declared(modular bool, services ...string) []string {
 	patterns := append([]string{}, skeleton...)
 	patterns = append(patterns, ServiceFiles(services)...)
-	for _, cmd := range append(slices.Clone(CoreCommands), CtlCommand) {
+	for _, cmd := range busyboxCommands() {
 		patterns = append(patterns, "bbin/"+path.Base(cmd))
 	}
 	patterns = append(patterns, "bin/"+path.Base(InitCommand))

@@ -25,7 +25,7 @@ var CoreCommands = uroot(
 )
 
 // ApplianceCommands are the appliance's own commands.
-var ApplianceCommands = []string{InitCommand, CtlCommand}
+var ApplianceCommands = []string{InitCommand, CtlCommand, BootCommand}
 
 // The appliance image builds InitCommand as
 // a binary of its own, /bin/ramdaxinit, beside the busybox: a busybox
@@ -36,7 +36,14 @@ var ApplianceCommands = []string{InitCommand, CtlCommand}
 const (
 	InitCommand = "github.com/ramdax/appliance/cmds/ramdaxinit"
 	CtlCommand  = "github.com/ramdax/appliance/cmds/ramdaxctl"
+	BootCommand = "github.com/ramdax/appliance/cmds/ramdaxboot"
 )
+
+// busyboxCommands are the commands in the busybox: the core ones, and the
+// appliance's besides /init.
+func busyboxCommands() []string {
+	return append(slices.Clone(CoreCommands), CtlCommand, BootCommand)
+}
 
 // Filesystem tools come from the build host (Debian's e2fsprogs and
 // xfsprogs): no Go mkfs is trustworthy for ext4 or xfs. host:guest pairs;
@@ -73,7 +80,7 @@ func base(cmds ...string) []uimage.Modifier {
 // /lib/modules/<release> directory of a modular kernel, whose kmod closure
 // is packed at the same place.
 func Appliance(modulesDir string) ([]uimage.Modifier, error) {
-	mods := append(base(append(slices.Clone(CoreCommands), CtlCommand)...),
+	mods := append(base(busyboxCommands()...),
 		// gobusybox turns inlining off for size by default; setup's
 		// hot path is worth the few hundred KiB it costs.
 		uimage.WithBinaryCommandsOpts(&golang.BuildOpts{EnableInlining: true}, InitCommand),

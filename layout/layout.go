@@ -19,9 +19,10 @@ const (
 	ThenPoweroff   Then = "poweroff"
 	ThenReboot     Then = "reboot"
 	ThenSwitchRoot Then = "switch_root"
+	ThenKexec      Then = "kexec" // the OS installed on the node's disks
 )
 
-var thens = []Then{ThenShell, ThenPoweroff, ThenReboot, ThenSwitchRoot}
+var thens = []Then{ThenShell, ThenPoweroff, ThenReboot, ThenSwitchRoot, ThenKexec}
 
 // Layout is everything the command line says about persistent memory.
 type Layout struct {
@@ -42,6 +43,9 @@ type Layout struct {
 	// RootOptions are the kernel's other root parameters, for a
 	// switch_root to a disk.
 	RootOptions RootOptions
+	// Boot is the label of the boot entry ramdax.then=kexec boots, from
+	// ramdax.boot=; empty for the default entry.
+	Boot string
 	// IP is the value of the last ip=, and BootIF of BOOTIF= (the MAC
 	// address a PXE loader booted from), untouched: package network
 	// reads them.
@@ -147,9 +151,10 @@ var ramdaxParams = map[string]func(*parser, arg){
 	"ramdax.reset": (*parser).reset,
 	"ramdax.then":  (*parser).then,
 	"ramdax.debug": (*parser).debug,
+	"ramdax.boot":  (*parser).boot,
 }
 
-var ramdaxParamOrder = []string{"ramdax.ns", "ramdax.reset", "ramdax.then", "ramdax.debug", servicePrefix + "NAME"}
+var ramdaxParamOrder = []string{"ramdax.ns", "ramdax.reset", "ramdax.then", "ramdax.boot", "ramdax.debug", servicePrefix + "NAME"}
 
 // servicePrefix starts the parameters that give a service its per-node
 // arguments.
@@ -322,6 +327,15 @@ func (p *parser) then(a arg) {
 	p.l.Then = Then(a.value)
 }
 
+// boot reads ramdax.boot=LABEL; the last one wins.
+func (p *parser) boot(a arg) {
+	if a.value == "" {
+		p.fail(a, "no boot entry named", "write ramdax.boot=LABEL, the title of the entry to kexec, or leave it out for the default")
+		return
+	}
+	p.l.Boot = a.value
+}
+
 // debug reads ramdax.debug, which is true when present without a value.
 func (p *parser) debug(a arg) {
 	on, ok := debugValue(a)
@@ -472,6 +486,9 @@ func Format(l *Layout) string {
 	}
 	if l.Then != ThenShell && l.Then != "" {
 		params = append(params, "ramdax.then="+string(l.Then))
+	}
+	if l.Boot != "" {
+		params = append(params, writeParam("ramdax.boot", l.Boot))
 	}
 	if l.Debug {
 		params = append(params, "ramdax.debug")

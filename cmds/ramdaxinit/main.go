@@ -17,7 +17,8 @@
 //	alone), makes file systems and mounts, prints a status table and the
 //	line "ramdax: ready ...", writes /run/ramdax/status.json and then does
 //	what ramdax.then= says: a console shell (the default), poweroff,
-//	reboot or switch_root. README.md documents the parameters.
+//	reboot, switch_root, or kexec into the OS on the node's disks.
+//	README.md documents the parameters.
 //
 //	It never destroys a namespace that ramdax.reset= does not name, never
 //	panics out, and always ends at a console unless told to power off,
@@ -144,6 +145,8 @@ func handOver(l *logger, lay *layout.Layout, st *status.Status) {
 		err = powerOff(l, rebootCmd)
 	case layout.ThenSwitchRoot:
 		err = switchRootTo(l, lay, st)
+	case layout.ThenKexec:
+		err = kexecOS(l, lay, st)
 	}
 	if err != nil {
 		l.Printf("error: ramdax.then=%s: %v; starting the console shell instead", lay.Then, err)
