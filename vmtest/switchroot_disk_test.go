@@ -61,6 +61,7 @@ func TestSwitchRootDisk(t *testing.T) {
 		expectLines(t, vm, "ramdax: ready 2 namespaces",
 			"error: ramdax.then=switch_root: root=UUID=00000000-0000-4000-8000-000000000000: no such device after 3s",
 			`/dev/nvme0n1: ext4 UUID=`+diskRootUUID+` LABEL="noderoot"`, "starting the console shell instead")
+		expectShell(t, vm)
 		runCommand(t, vm, "ls /mnt/db")
 	})
 }
