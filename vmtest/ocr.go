@@ -79,12 +79,15 @@ func bilinear(g *image.Gray, x, y int) uint8 {
 }
 
 // ScreenShows says whether OCR text holds want, forgiving what OCR gets
-// wrong on a console font: case, spacing, O for 0 and rn for m.
+// wrong on a console font: case, spacing, O for 0, rn for m, and a dash
+// for a hyphen.
 func ScreenShows(text, want string) bool {
 	return strings.Contains(ocrFold(text), ocrFold(want))
 }
 
 func ocrFold(s string) string {
 	s = strings.ToLower(strings.Join(strings.Fields(s), ""))
-	return strings.NewReplacer("o", "0", "rn", "m").Replace(s)
+	// Tesseract was seen to read "uname -m" on the console's font as
+	// "uname —m".
+	return strings.NewReplacer("o", "0", "rn", "m", "—", "-", "–", "-", "‐", "-").Replace(s)
 }
