@@ -91,16 +91,27 @@ func checkStates(t *testing.T, states []status.Service) {
 	}
 }
 
+// TestBackoff runs the pauses a service gets (a floor of 1 s) and those
+// a console shell gets (no floor) over the same runs: eight short ones,
+// a long one, a short one.
 func TestBackoff(t *testing.T) {
-	b := Backoff{Floor: time.Second}
-	var got []time.Duration
-	for _, lived := range []time.Duration{0, 0, 0, 0, 0, 0, 0, 0, time.Minute, 0} {
-		got = append(got, b.Next(lived))
-	}
-	want := []time.Duration{1, 2, 4, 8, 16, 32, 60, 60, 1, 2}
-	for i := range want {
-		if got[i] != want[i]*time.Second {
-			t.Fatalf("pauses %v, want %v seconds", got, want)
+	lived := []time.Duration{0, 0, 0, 0, 0, 0, 0, 0, time.Minute, 0}
+	for _, c := range []struct {
+		floor time.Duration
+		want  []time.Duration
+	}{
+		{time.Second, []time.Duration{1, 2, 4, 8, 16, 32, 60, 60, 1, 2}},
+		{0, []time.Duration{1, 2, 4, 8, 16, 32, 60, 60, 0, 1}},
+	} {
+		b := Backoff{Floor: c.floor}
+		var got []time.Duration
+		for _, l := range lived {
+			got = append(got, b.Next(l))
+		}
+		for i := range c.want {
+			if got[i] != c.want[i]*time.Second {
+				t.Fatalf("floor %v: pauses %v, want %v seconds", c.floor, got, c.want)
+			}
 		}
 	}
 }
