@@ -52,7 +52,7 @@ PXE_INTERFACE ?=
 TFTP_ROOT     ?=
 MATCHBOX_URL  ?=
 
-.PHONY: all deps kernel distro-kernel initramfs image iso pxe pxe-config reproducible run soak test test-faults test-fleet vet bench clean
+.PHONY: all deps kernel distro-kernel os-image initramfs image iso pxe pxe-config reproducible run soak test test-faults test-fleet vet bench clean
 
 all: image
 
@@ -68,6 +68,10 @@ kernel: deps
 distro-kernel: deps
 	@kernel-config/distro.sh build/distro cloud
 	@kernel-config/distro.sh build/distro-generic generic
+
+## os-image: build (or take from the cache) the installed OS the appliance kexecs into: Debian sid with its cloud kernel on a GPT disk image, build/os/disk.img, and build/os/manifest.
+os-image: deps
+	@scripts/os-image.sh build/os
 
 ## initramfs: build the appliance initramfs, build/initramfs.cpio.zst (FLAVOUR=builtin or distro).
 initramfs: deps
@@ -113,7 +117,7 @@ vet:
 	@cd examples/devdax-counter && $(GO) vet ./...
 
 ## test: the unit tests and the QEMU suites, then the example module's test, run as an outside project runs it.
-test: deps kernel distro-kernel vet
+test: deps kernel distro-kernel os-image vet
 	$(GO) test -count=1 -timeout 80m ./...
 	cd $(EXAMPLE) && $(GO) test -count=1 -timeout 20m ./...
 

@@ -26,6 +26,10 @@ packages=(
 	# The server suite reads the screen's screenshots as an operator would,
 	# with OCR.
 	tesseract-ocr
+	# The installed OS the appliance kexecs into (scripts/os-image.sh):
+	# mmdebstrap builds Debian sid in a directory (gpg for the suite's
+	# signed-by), and fdisk's sfdisk writes the disk image's GPT.
+	mmdebstrap gpg fdisk
 )
 
 missing=()
