@@ -52,7 +52,7 @@ PXE_INTERFACE ?=
 TFTP_ROOT     ?=
 MATCHBOX_URL  ?=
 
-.PHONY: all deps kernel distro-kernel os-image initramfs image iso pxe pxe-config reproducible run soak test test-faults test-fleet vet bench clean
+.PHONY: all deps kernel distro-kernel os-image install-os initramfs image iso pxe pxe-config reproducible run soak test test-faults test-fleet vet bench clean
 
 all: image
 
@@ -72,6 +72,15 @@ distro-kernel: deps
 ## os-image: build (or take from the cache) the installed OS the appliance kexecs into: Debian sid with its cloud kernel on a GPT disk image, build/os/disk.img, and build/os/manifest.
 os-image: deps
 	@scripts/os-image.sh build/os
+
+## install-os: install the OS side into DESTDIR (default /): ramdaxinit for `ramdaxinit apply`, ramdax.service (enabled) and the udev rule for /dev/ramdax/NAME.
+install-os: DESTDIR ?= /
+install-os:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(DESTDIR)/usr/local/sbin/ramdaxinit ./cmds/ramdaxinit
+	install -D -m 644 image/os/ramdax.service $(DESTDIR)/etc/systemd/system/ramdax.service
+	install -D -m 644 image/os/60-ramdax.rules $(DESTDIR)/etc/udev/rules.d/60-ramdax.rules
+	mkdir -p $(DESTDIR)/etc/systemd/system/sysinit.target.wants
+	ln -sfn ../ramdax.service $(DESTDIR)/etc/systemd/system/sysinit.target.wants/ramdax.service
 
 ## initramfs: build the appliance initramfs, build/initramfs.cpio.zst (FLAVOUR=builtin or distro).
 initramfs: deps

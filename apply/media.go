@@ -270,6 +270,9 @@ func (d Disk) Mkfs(fs, device string) error {
 
 // Mount mounts device on dir with DAX.
 func (Disk) Mount(device, dir, fs string) error {
+	if mountedAt(device, dir) {
+		return nil // by the appliance, before it switched root to this OS
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -277,6 +280,20 @@ func (Disk) Mount(device, dir, fs string) error {
 		return fmt.Errorf("mount %s on %s (%s, dax): %w", device, dir, fs, err)
 	}
 	return nil
+}
+
+// mountedAt reports whether device is mounted on dir already.
+func mountedAt(device, dir string) bool {
+	mounts, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		return false
+	}
+	for line := range strings.SplitSeq(string(mounts), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == device && f[1] == filepath.Clean(dir) {
+			return true
+		}
+	}
+	return false
 }
 
 // deviceSize is the size of an open block device, or of an image file.

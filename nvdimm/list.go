@@ -540,3 +540,18 @@ func splitDeviceName(name string) (string, []int) {
 	}
 	return prefix, nums
 }
+
+// OnRamdax reports whether the nd device dev, a region or a namespace,
+// hangs off the ramdax bus rather than another provider's, such as a real
+// NVDIMM's ACPI bus.
+func (s *Sysfs) OnRamdax(dev string) (bool, error) {
+	bus, err := s.ramdaxBus()
+	if err != nil {
+		return false, err
+	}
+	path, err := filepath.EvalSymlinks(s.ndDevice(dev))
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", dev, err)
+	}
+	return slices.Contains(strings.Split(path, string(filepath.Separator)), bus.Dev), nil
+}

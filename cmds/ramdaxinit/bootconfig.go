@@ -34,9 +34,12 @@ type bootconfigRead struct {
 
 // readBootconfig returns the bootconfig's keys and the name of where they
 // came from: /proc/bootconfig on a kernel with bootconfig, else
-// layoutFile when the image has one. The command line applies whatever
-// the problems.
-func readBootconfig() bootconfigRead {
+// layoutFile when the image has one; on the OS, always as.layoutFile.
+// The command line applies whatever the problems.
+func readBootconfig(as runAs) bootconfigRead {
+	if as.onOS {
+		return readLayoutFile(as.layoutFile, "only ramdax.* keys apply here")
+	}
 	proc, err := os.ReadFile(bootconfig.ProcFile)
 	switch {
 	case err == nil:
@@ -44,21 +47,27 @@ func readBootconfig() bootconfigRead {
 	case !errors.Is(err, fs.ErrNotExist):
 		return bootconfigRead{source: "bootconfig", problems: []error{fmt.Errorf("read %s: %w", bootconfig.ProcFile, err)}}
 	}
-	r := bootconfigRead{source: "bootconfig " + layoutFile}
-	text, err := os.ReadFile(layoutFile)
+	return readLayoutFile(layoutFile, "this kernel has no CONFIG_BOOT_CONFIG, so it never sees kernel.* or init.* keys")
+}
+
+// readLayoutFile reads a bootconfig file of ramdax.* keys, if there is
+// one; why says why its kernel.* and init.* keys are ignored.
+func readLayoutFile(path, why string) bootconfigRead {
+	r := bootconfigRead{source: "bootconfig " + path}
+	text, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return bootconfigRead{}
 	case err != nil:
-		r.problems = append(r.problems, fmt.Errorf("read %s: %w", layoutFile, err))
+		r.problems = append(r.problems, fmt.Errorf("read %s: %w", path, err))
 		return r
 	}
 	if r.kvs, err = bootconfig.Parse(string(text)); err != nil {
-		r.problems = append(r.problems, fmt.Errorf("%s: %w; none of it applies", layoutFile, err))
+		r.problems = append(r.problems, fmt.Errorf("%s: %w; none of it applies", path, err))
 	}
 	for _, kv := range r.kvs {
 		if strings.HasPrefix(kv.Key, "kernel.") || strings.HasPrefix(kv.Key, "init.") {
-			r.warnings = append(r.warnings, fmt.Sprintf("%s: %s is ignored: this kernel has no CONFIG_BOOT_CONFIG, so it never sees kernel.* or init.* keys; put the parameter on the command line", layoutFile, kv.Key))
+			r.warnings = append(r.warnings, fmt.Sprintf("%s: %s is ignored: %s; put the parameter on the command line", path, kv.Key, why))
 		}
 	}
 	return r

@@ -4,8 +4,10 @@
 //
 // Synopsis:
 //
-//	ramdaxinit            (as PID 1, from the initramfs)
-//	ramdaxinit -dry-run   (anywhere: print the plan for /proc/cmdline)
+//	ramdaxinit                    (as PID 1, from the initramfs)
+//	ramdaxinit -dry-run           (anywhere: print the plan for /proc/cmdline)
+//	ramdaxinit apply [-layout F]  (on the node's OS, from ramdax.service)
+//	ramdaxinit name DEVICE        (udev: the name of the namespace behind DEVICE)
 //
 // Description:
 //
@@ -23,6 +25,12 @@
 //	It never destroys a namespace that ramdax.reset= does not name, never
 //	panics out, and always ends at a console unless told to power off,
 //	reboot or switch root.
+//
+//	On the OS the appliance hands over to, apply does the same setup as a
+//	systemd service (image/os/ramdax.service), with the layout from
+//	/proc/cmdline and /etc/ramdax/bootconfig, and exits 1 when anything
+//	was not set up as asked; name gives udev the stable names
+//	(image/os/60-ramdax.rules).
 package main
 
 import (
@@ -44,6 +52,11 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		if sub, ok := subcommands[os.Args[1]]; ok {
+			os.Exit(sub(os.Stdout, os.Args[2:]))
+		}
+	}
 	dryRun := flag.Bool("dry-run", false, "print the plan for /proc/cmdline and change nothing")
 	flag.Parse()
 	if *dryRun {
@@ -68,7 +81,7 @@ func main() {
 	// package: their lines get the stable prefix too.
 	log.SetFlags(0)
 	log.SetOutput(logWriter{l})
-	then, st := safeSetup(l)
+	then, st := safeSetup(l, asInit)
 	safeHandOver(l, then, st)
 	if os.Getpid() == 1 {
 		runShells(l, ttys, startServices(l, then, st))
@@ -101,7 +114,7 @@ func createRootfs() {
 // safeSetup runs setup and reports, whatever happens: a panic in setup
 // becomes an error in the status, and the ready line and status.json are
 // still written.
-func safeSetup(l *logger) (then *layout.Layout, st *status.Status) {
+func safeSetup(l *logger, as runAs) (then *layout.Layout, st *status.Status) {
 	start := time.Now()
 	st = &status.Status{}
 	steps := timing.New()
@@ -117,7 +130,7 @@ func safeSetup(l *logger) (then *layout.Layout, st *status.Status) {
 				st.Fail("internal error: %v", r)
 			}
 		}()
-		then = setup(l, st, steps)
+		then = setup(l, st, steps, as)
 	}()
 	report(l, st, start, steps)
 	return then, st
@@ -155,7 +168,7 @@ func handOver(l *logger, lay *layout.Layout, st *status.Status) {
 
 // printPlan is -dry-run: parse /proc/cmdline and show what would be asked.
 func printPlan(w io.Writer, l *logger) error {
-	lay, _, err := readLayout(l)
+	lay, _, err := readLayout(l, asInit)
 	if lay == nil {
 		return err
 	}

@@ -25,12 +25,12 @@ type layoutProblems struct {
 
 // readLayout parses /proc/cmdline and the bootconfig, logging every
 // error and hint. The layout it returns holds what parsed cleanly.
-func readLayout(l *logger) (*layout.Layout, layoutProblems, error) {
+func readLayout(l *logger, as runAs) (*layout.Layout, layoutProblems, error) {
 	cmdline, err := os.ReadFile("/proc/cmdline")
 	if err != nil {
 		return nil, layoutProblems{}, fmt.Errorf("read kernel command line: %w", err)
 	}
-	bc := readBootconfig()
+	bc := readBootconfig(as)
 	for _, p := range bc.problems {
 		l.Printf("error: %v", p)
 	}
@@ -67,9 +67,9 @@ func countProblems(bootconfigProblems []error, paramErrors []*layout.ParamError)
 // setup does everything between /init and the ready line, recording the
 // outcome in st. It returns the layout, for ramdax.then; errors are
 // recorded in st, never fatal.
-func setup(l *logger, st *status.Status, steps *timing.Steps) *layout.Layout {
+func setup(l *logger, st *status.Status, steps *timing.Steps, as runAs) *layout.Layout {
 	start := time.Now()
-	lay, problems, parseErr := readLayout(l)
+	lay, problems, parseErr := readLayout(l, as)
 	steps.Since(stepParse, start)
 	if lay == nil {
 		st.Fail("%v", parseErr)
@@ -79,12 +79,12 @@ func setup(l *logger, st *status.Status, steps *timing.Steps) *layout.Layout {
 	st.CmdlineErrors, st.BootconfigErrors = problems.cmdline, problems.bootconfig
 	if len(lay.Carveouts) == 0 {
 		l.Printf("no memmap=SIZE!START carveout on the command line: nothing to set up")
-		if !builtInRamdax() {
+		if !builtInRamdax() && !as.onOS {
 			coldplug(l)
 		}
 		return lay
 	}
-	sys, err := bringUp(l, modulesFor(lay), steps)
+	sys, err := bringUp(l, modulesFor(lay), steps, as)
 	if err != nil {
 		st.Fail("%v", err)
 		return lay
@@ -191,7 +191,7 @@ func modulesFor(lay *layout.Layout) []string {
 
 // coldplug loads the modules of the machine's disks, NICs and keyboard,
 // whatever came of the nvdimm drivers: a failure is logged, never a setup
-// error.
+// error. On the OS, udev does it.
 func coldplug(l *logger) {
 	if err := kmod.Coldplug(kmod.WithLogf(l.Printf)); err != nil {
 		l.Printf("error: hardware drivers: %v", err)
@@ -206,10 +206,10 @@ func builtInRamdax() bool {
 }
 
 // bringUp makes the drivers available and moves the carveouts to ramdax.
-func bringUp(l *logger, modules []string, steps *timing.Steps) (*nvdimm.Sysfs, error) {
+func bringUp(l *logger, modules []string, steps *timing.Steps, as runAs) (*nvdimm.Sysfs, error) {
 	start := time.Now()
 	kind, err := kmod.Ensure(kmod.WithModules(modules...), kmod.WithLogf(l.Debugf))
-	if kind == kmod.Modular {
+	if kind == kmod.Modular && !as.onOS {
 		coldplug(l)
 	}
 	steps.Since(stepDrivers, start)
