@@ -109,3 +109,13 @@ func requireQEMU(t testing.TB) {
 		}
 	})
 }
+
+// OSDisk returns the disk image of a small Debian system, with systemd and
+// Debian's 7.x cloud kernel ($RAMDAX_OS_DIR/disk.img, or build/os/disk.img
+// in this module's source), and its manifest: the OS the appliance hands
+// over to. Never write to it: copy it.
+func OSDisk(t testing.TB) (img, manifest string) {
+	const makeCmd = "make os-image"
+	dir := artifact(t, "RAMDAX_OS_DIR", "build/os", makeCmd)
+	return artifact(t, "", filepath.Join(dir, "disk.img"), makeCmd), artifact(t, "", filepath.Join(dir, "manifest"), makeCmd)
+}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // diskRootUUID and diskRootLabel name the disk root's ext4.
@@ -22,7 +23,9 @@ var switchRootLayout = []string{"ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db",
 // UUID= (read-only, the default) and by LABEL= (rw): the disk's init,
 // guest/diskinit behind an absolute /sbin/init link, finds the
 // namespace's DAX mount moved to the same path, status.json in /run, and
-// the /dev/ramdax names. A UUID that names nothing gives the error, with
+// the /dev/ramdax names. The appliance on Debian's kernel switches to
+// the root of a real Debian by LABEL=, whose systemd runs ramdax.service
+// over the carried mount. A UUID that names nothing gives the error, with
 // the disks there are, and a live shell.
 func TestSwitchRootDisk(t *testing.T) {
 	img := diskRootImage(t)
@@ -53,6 +56,25 @@ func TestSwitchRootDisk(t *testing.T) {
 			}
 		})
 	}
+	t.Run("debian", func(t *testing.T) {
+		vmlinuz, modulesDep := DistroKernel(t)
+		distroImage := applianceImage(t, filepath.Dir(modulesDep))
+		vm := Start(t, "switchroot-debian", append(twoRegions, WithKernel(vmlinuz), WithInitramfs(distroImage),
+			WithDiskImage("nvme", osDisk(t, osLayout)), WithTimeout(8*time.Minute),
+			WithCmdline(append(switchRootLayout, "root=LABEL="+osLabel, "rw")...))...)
+		defer vm.Wait()
+		defer vm.Kill()
+		expectLines(t, vm, "ramdax: ready 2 namespaces (2 created", "ramdax: db: mount /mnt/db carried into the new root",
+			"ramdax: switch_root to /dev/nvme0n1p1 (ext4, ", "running in system mode",
+			"ramdax: apply: layout from /proc/cmdline and /etc/ramdax/bootconfig",
+			"ramdax: ready 3 namespaces (1 created, 2 kept, 0 conflicts, 0 unmanaged)", "login:")
+		expectOSPrompt(t, vm)
+		checkOS(t, vm)
+		sendOSLine(t, vm, "poweroff")
+		if err := vm.Wait(); err != nil {
+			t.Errorf("Debian powers off: %v", err)
+		}
+	})
 	t.Run("missing", func(t *testing.T) {
 		vm := Start(t, "switchroot-missing", append(twoRegions, WithInitramfs(initramfs), WithDiskImage("nvme", img),
 			WithCmdline(append(switchRootLayout, "root=UUID=00000000-0000-4000-8000-000000000000", "rootwait=3")...))...)
