@@ -147,7 +147,7 @@ func Override(sysfs string) error {
 		return fmt.Errorf("%w: %w", ErrNoDevice, err)
 	}
 	if drv := boundDriver(sysfs); drv != "" && drv != "ramdax" {
-		return fmt.Errorf("%w: %s; unbind it first", ErrClaimed, drv)
+		return fmt.Errorf("%w: %s; unbind it first, or keep nd_e820 from loading with module_blacklist=nd_e820 on the kernel command line", ErrClaimed, drv)
 	}
 	if err := nvdimm.New(sysfs).SetRamdaxOverride(); err != nil {
 		return fmt.Errorf("set %s driver_override: %w", pmemDevice, err)
