@@ -59,6 +59,11 @@ packages=(systemd-sysv udev kmod util-linux e2fsprogs initramfs-tools zstd)
 
 log() { echo "os-image: $*" >&2; }
 
+# mmdebstrap's root mode, and reading the tree it makes (/etc/shadow is
+# root's alone), need root: sudo when not run as root, as deps.sh does.
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+
 # customize runs as mmdebstrap's customize hook, in the finished chroot with
 # /dev, /proc and /sys mounted: the system's configuration, root's login, the
 # initrd and the boot entry.
@@ -358,7 +363,7 @@ else
 	# snapshot whose Release is past its Valid-Until: the signature is
 	# still checked.
 	# shellcheck disable=SC2016 # $1 is the chroot, for mmdebstrap's hooks.
-	mmdebstrap --mode=root --variant=minbase --format=directory \
+	"${as_root[@]}" mmdebstrap --mode=root --variant=minbase --format=directory \
 		--include="$(IFS=,; echo "${packages[*]},$kernel=$kver")" \
 		--dpkgopt='path-exclude=/usr/share/man/*' \
 		--dpkgopt='path-exclude=/usr/share/locale/*' \
@@ -393,9 +398,9 @@ else
 
 		start=$((part_offset / 512)), size=$((part_mib * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=$part_uuid, name="$label"
 	EOF
-	mke2fs -q -F -t ext4 -L "$label" -U "$fs_uuid" -E "offset=$part_offset,root_owner=0:0" \
+	"${as_root[@]}" mke2fs -q -F -t ext4 -L "$label" -U "$fs_uuid" -E "offset=$part_offset,root_owner=0:0" \
 		-d "$tmp/root" "$tmp/disk.img" "${part_mib}M"
-	rm -rf --one-file-system "$tmp/root"
+	"${as_root[@]}" rm -rf --one-file-system "$tmp/root"
 	debugfs -R "ls -l /boot" "$tmp/disk.img?offset=$part_offset" 2>/dev/null | grep -q "vmlinuz-$release" ||
 		{ log "debugfs does not find /boot/vmlinuz-$release in the image"; exit 1; }
 	build=$((SECONDS - start))
