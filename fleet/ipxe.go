@@ -21,10 +21,11 @@ func ScriptFile(mac net.HardwareAddr) string {
 }
 
 // commonArgs start every node's kernel command line, before its layout:
-// the console, and initrd= so that the kernel's EFI stub finds the
-// initramfs under UEFI iPXE (BIOS boots ignore it).
+// the console, initrd= so that the kernel's EFI stub finds the initramfs
+// under UEFI iPXE (BIOS boots ignore it), and BOOTIF=, the NIC the node
+// booted from, which iPXE fills in from Matchbox's profiles too.
 func commonArgs() []string {
-	return append(strings.Fields(release.Console), "initrd="+release.InitramfsFile)
+	return append(strings.Fields(release.Console), "initrd="+release.InitramfsFile, release.IPXEBootIF)
 }
 
 // KernelArgs is the whole kernel command line of a node booting lay, one
@@ -91,12 +92,13 @@ func DefaultScript(inv *Inventory) string {
 // from the end. initrd= names it for the EFI stub as well.
 func bootLines(id, lay string) string {
 	b := splitLayout(lay)
+	args := strings.Join(commonArgs(), " ")
 	if b.Bootconfig == "" {
 		return fmt.Sprintf(`set layout %s
 kernel %s %s ${layout}
 initrd %s
 boot
-`, lay, release.KernelFile, strings.Join(commonArgs(), " "), release.InitramfsFile)
+`, lay, release.KernelFile, args, release.InitramfsFile)
 	}
 	file := BootconfigFile(id)
 	return fmt.Sprintf(`# The layout is too long for the kernel's command line: its ramdax.*
@@ -106,7 +108,7 @@ kernel %s %s initrd=%s ${layout}
 initrd %s
 initrd %s
 boot
-`, file, b.Cmdline, release.KernelFile, strings.Join(commonArgs(), " "), file, release.InitramfsFile, file)
+`, file, b.Cmdline, release.KernelFile, args, file, release.InitramfsFile, file)
 }
 
 // generatedBy is the comment that heads a generated script: where it

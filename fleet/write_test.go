@@ -103,7 +103,7 @@ func TestNodeScriptBootsItsLayout(t *testing.T) {
 	} {
 		script := readFile(t, filepath.Join(out, "tftp", file))
 		for _, want := range []string{"#!ipxe\n", "\nset layout " + lay + "\n",
-			"\nkernel bzImage console=tty0 console=ttyS0 initrd=initramfs.cpio.zst ${layout}\n",
+			"\nkernel bzImage console=tty0 console=ttyS0 initrd=initramfs.cpio.zst BOOTIF=01-${netX/mac:hexhyp} ${layout}\n",
 			"\ninitrd initramfs.cpio.zst\n", "\nboot\n"} {
 			if !strings.Contains(script, want) {
 				t.Errorf("%s lacks %q:\n%s", file, want, script)

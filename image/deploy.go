@@ -37,11 +37,11 @@ func IPXEScript(layout string) string {
 set layout %s
 
 # initrd= lets the kernel's EFI stub find the initramfs under UEFI iPXE;
-# BIOS boots ignore it.
-kernel %s %s initrd=%s ${layout}
+# BIOS boots ignore it. BOOTIF= names the NIC this boot came from.
+kernel %s %s initrd=%s %s ${layout}
 initrd %s
 boot
-`, layout, release.KernelFile, release.Console, release.InitramfsFile, release.InitramfsFile)
+`, layout, release.KernelFile, release.Console, release.InitramfsFile, release.IPXEBootIF, release.InitramfsFile)
 }
 
 // WritePXE writes the PXE bundle into dir: the kernel, the initramfs and

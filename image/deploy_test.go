@@ -21,7 +21,7 @@ func TestIPXEScriptHasOneLayoutLine(t *testing.T) {
 	if n := strings.Count(s, "\nset layout "+DefaultLayout+"\n"); n != 1 {
 		t.Errorf("want one `set layout` line with the default layout, got %d in:\n%s", n, s)
 	}
-	for _, want := range []string{"#!ipxe\n", "\nkernel bzImage console=tty0 console=ttyS0 initrd=initramfs.cpio.zst ${layout}\n",
+	for _, want := range []string{"#!ipxe\n", "\nkernel bzImage console=tty0 console=ttyS0 initrd=initramfs.cpio.zst BOOTIF=01-${netX/mac:hexhyp} ${layout}\n",
 		"\ninitrd initramfs.cpio.zst\n", "\nboot\n"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("boot.ipxe lacks %q:\n%s", want, s)

@@ -24,6 +24,11 @@ const CompressedExt = ".zst"
 // is /dev/console. ramdaxinit keeps a shell on each.
 const Console = "console=tty0 console=ttyS0"
 
+// IPXEBootIF names, in an iPXE script, the NIC the node booted from, in
+// pxelinux's form (BOOTIF=01-52-54-00-12-34-56): ip=dhcp then asks on
+// that NIC only, not on every one.
+const IPXEBootIF = "BOOTIF=01-${netX/mac:hexhyp}"
+
 // LoaderSpecial are the characters grub or iPXE read themselves in a
 // boot script line (settings, operators, comments, quoting), so a layout
 // holding one would reach the kernel changed.

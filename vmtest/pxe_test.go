@@ -43,6 +43,7 @@ func bootPXE(t *testing.T, name string, opts []Option) {
 	defer vm.Kill()
 	expectLines(t, vm,
 		"iPXE",
+		"initrd=initramfs.cpio.zst BOOTIF=01-52-54-00-12-34-56 memmap=",
 		"ramdax: node7db: created fsdax 128M at /dev/pmem0",
 		"ramdax: node7db: made ext4 on /dev/pmem0",
 		"ramdax: node7cache: created devdax",
