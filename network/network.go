@@ -36,16 +36,21 @@ type Config struct {
 }
 
 // Parse reads the value of ip=, and bootif, the value of BOOTIF= ("" when
-// absent). It returns nil for ip=off.
+// absent). It returns nil for ip=off. A bad BOOTIF=, such as one a boot
+// loader left unexpanded, is an error that comes with the configuration,
+// which then goes without it: DHCP asks on every NIC.
 func Parse(ip, bootif string) (*Config, error) {
-	c := &Config{}
-	if bootif != "" {
-		mac, err := parseBootIF(bootif)
-		if err != nil {
-			return nil, err
-		}
-		c.BootMAC = mac
+	c, err := parseIP(ip)
+	if c == nil || err != nil || bootif == "" {
+		return c, err
 	}
+	c.BootMAC, err = parseBootIF(bootif)
+	return c, err
+}
+
+// parseIP reads the value of ip=.
+func parseIP(ip string) (*Config, error) {
+	c := &Config{}
 	switch ip {
 	case "off", "none":
 		return nil, nil

@@ -46,12 +46,14 @@ func bringUpNetwork(l *logger, lay *layout.Layout, st *status.Status) {
 		return
 	}
 	c, err := network.Parse(lay.IP, lay.BootIF)
-	if err != nil {
+	switch {
+	case c == nil && err != nil:
 		l.Printf("error: %v; the network stays down", err)
 		return
-	}
-	if c == nil {
+	case c == nil:
 		return // ip=off
+	case err != nil:
+		l.Printf("error: %v; going on without it", err)
 	}
 	ifs, err := network.Up(c)
 	if err != nil {
