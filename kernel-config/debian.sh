@@ -6,6 +6,7 @@
 #   debian.sh newest REGEX      print the newest package name matching REGEX
 #   debian.sh version PKG       print PKG's candidate version
 #   debian.sh download DIR PKG  download PKG's .deb into DIR (once) and print its path
+#   debian.sh mirror            print the mirror URI (no package lists needed)
 #
 # The mirror is the one already configured on this machine; no host name is
 # written here.
@@ -58,6 +59,10 @@ update() {
 
 cmd=${1:-}
 shift || true
+if [ "$cmd" = mirror ]; then
+	mirror
+	exit
+fi
 update
 case $cmd in
 newest)
@@ -82,7 +87,7 @@ download)
 	echo "$deb"
 	;;
 *)
-	echo "usage: debian.sh newest REGEX | version PKG | download DIR PKG" >&2
+	echo "usage: debian.sh newest REGEX | version PKG | download DIR PKG | mirror" >&2
 	exit 2
 	;;
 esac

@@ -251,18 +251,9 @@ esac
 out=${1:-build/os}
 start=$SECONDS
 
-# mirror reads the Debian mirror from the machine's apt configuration, as
-# debian.sh does: no host name is written here.
-mirror() {
-	local uri
-	uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-	if [ -z "$uri" ]; then
-		uri=$(awk '$1 == "deb" && $2 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; exit } }' \
-			/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true)
-	fi
-	[ -n "$uri" ] || { log "no Debian mirror configured in /etc/apt"; exit 1; }
-	echo "$uri"
-}
+# The mirror is the machine's own, read from its apt configuration: no
+# host name is written here.
+mirror=$("$here/../kernel-config/debian.sh" mirror)
 
 # Debian's 7.x cloud kernel: linux-image-REL pulls the signed image
 # (linux-binary-REL), the modules and the hooks that make the initrd.
@@ -382,7 +373,7 @@ else
 		--customize-hook="rm -f $(printf %q "$cache/os/debs")/*.deb" \
 		--customize-hook="sync-out /var/cache/apt/archives $(printf %q "$cache/os/debs")" \
 		"$suite" "$tmp/root" \
-		"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(mirror) $suite main"
+		"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main"
 	rm -f "$cache/os/debs/lock"
 	rm -rf "$cache/os/debs/partial"
 

@@ -29,17 +29,10 @@ const osLayout = "ramdax.ns = db:fsdax:128M:fs=ext4:mount=/mnt/db, cache:devdax:
 func TestHandoverKexec(t *testing.T) {
 	disk := osDisk(t, osLayout)
 	initramfs := applianceImage(t, "")
-	ram := WithPersistentRAM(filepath.Join(t.TempDir(), "guest-ram"))
-	base := append(twoRegions, WithInitramfs(initramfs), ram, WithCmdline(strings.Fields(kexecLayout)...))
-
-	vm := Start(t, "handover-create", base...)
-	expectLines(t, vm, "ramdax: ready 2 namespaces (2 created")
-	expectShell(t, vm)
-	runCommand(t, vm, "echo kept-into-debian > /mnt/db/proof && sync")
-	powerOffShell(t, vm)
+	base := createKexecLayout(t, "handover-create", initramfs, "kept-into-debian")
 
 	start := time.Now()
-	vm = Start(t, "handover-kexec", append(base, WithDiskImage("nvme", disk), WithCmdline("ramdax.then=kexec"),
+	vm := Start(t, "handover-kexec", append(base, WithDiskImage("nvme", disk), WithCmdline("ramdax.then=kexec"),
 		WithTimeout(8*time.Minute))...)
 	defer vm.Wait()
 	defer vm.Kill()

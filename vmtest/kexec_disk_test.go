@@ -31,14 +31,7 @@ func TestKexecDisk(t *testing.T) {
 	grub := bootDisk(t, kernel, initramfs, map[string]string{
 		"boot/grub/grub.cfg": "set default=0\nmenuentry \"appliance from grub\" {\n  linux /vmlinuz console=ttyS0 panic=-1 " + kexecLayout + "\n  initrd /initramfs.cpio\n}\n",
 	})
-	ram := WithPersistentRAM(filepath.Join(t.TempDir(), "guest-ram"))
-	base := append(twoRegions, WithInitramfs(initramfs), ram, WithCmdline(strings.Fields(kexecLayout)...))
-
-	vm := Start(t, "kexec-disk-create", base...)
-	expectLines(t, vm, "ramdax: ready 2 namespaces (2 created")
-	expectShell(t, vm)
-	runCommand(t, vm, "echo kept-across-kexec > /mnt/db/proof && sync")
-	powerOffShell(t, vm)
+	base := createKexecLayout(t, "kexec-disk-create", initramfs, "kept-across-kexec")
 
 	for _, c := range []struct{ name, boot, entry string }{
 		{"default-bls", "", "appliance from BLS"},
@@ -69,7 +62,7 @@ func TestKexecDisk(t *testing.T) {
 	broken := bootDisk(t, "", "", map[string]string{
 		"loader/entries/broken.conf": "title broken\nlinux /vmlinuz-missing\noptions console=ttyS0\n",
 	})
-	vm = Start(t, "kexec-disk-nothing", append(base, WithDiskImage("nvme", empty), WithDiskImage("nvme", broken), WithCmdline("ramdax.then=kexec"))...)
+	vm := Start(t, "kexec-disk-nothing", append(base, WithDiskImage("nvme", empty), WithDiskImage("nvme", broken), WithCmdline("ramdax.then=kexec"))...)
 	defer vm.Wait()
 	defer vm.Kill()
 	expectLines(t, vm, "ramdax: ready 2 namespaces (0 created, 2 kept",
@@ -78,6 +71,21 @@ func TestKexecDisk(t *testing.T) {
 		"error: ramdax.then=kexec: /bbin/ramdaxboot: exit status 1; starting the console shell instead")
 	expectShell(t, vm)
 	runCommand(t, vm, "cat /mnt/db/proof")
+}
+
+// createKexecLayout boots the appliance on persistent RAM to create
+// kexecLayout and write proof to /mnt/db/proof, and returns the options
+// that boot it again on the same RAM.
+func createKexecLayout(t *testing.T, name, initramfs, proof string) []Option {
+	t.Helper()
+	ram := WithPersistentRAM(filepath.Join(t.TempDir(), "guest-ram"))
+	base := append(twoRegions, WithInitramfs(initramfs), ram, WithCmdline(strings.Fields(kexecLayout)...))
+	vm := Start(t, name, base...)
+	expectLines(t, vm, "ramdax: ready 2 namespaces (2 created")
+	expectShell(t, vm)
+	runCommand(t, vm, "echo "+proof+" > /mnt/db/proof && sync")
+	powerOffShell(t, vm)
+	return base
 }
 
 // bootDisk is an ext4 image holding kernel and initramfs (when given) as
