@@ -2,7 +2,6 @@ package apply
 
 import (
 	"os"
-	"time"
 
 	"github.com/ramdax/appliance/timing"
 )
@@ -19,31 +18,31 @@ type timedMedia struct {
 }
 
 func (t timedMedia) Wipe(device string, align uint64) error {
-	defer t.steps.Since("wipe", time.Now())
+	defer t.steps.Since("wipe", timing.Now())
 	return t.m.Wipe(device, align)
 }
 
 func (t timedMedia) Detect(device string) (string, error) {
-	defer t.steps.Since("detect", time.Now())
+	defer t.steps.Since("detect", timing.Now())
 	return t.m.Detect(device)
 }
 
 func (t timedMedia) MarkPending(raw *os.File, uuid string) error {
-	defer t.steps.Since("mark", time.Now())
+	defer t.steps.Since("mark", timing.Now())
 	return t.m.MarkPending(raw, uuid)
 }
 
 func (t timedMedia) FormatPending(device, uuid string) (bool, error) {
-	defer t.steps.Since("detect", time.Now())
+	defer t.steps.Since("detect", timing.Now())
 	return t.m.FormatPending(device, uuid)
 }
 
 func (t timedMedia) Mkfs(fs, device string) error {
-	defer t.steps.Since("mkfs", time.Now())
+	defer t.steps.Since("mkfs", timing.Now())
 	return t.m.Mkfs(fs, device)
 }
 
 func (t timedMedia) Mount(device, dir, fs string) error {
-	defer t.steps.Since("mount", time.Now())
+	defer t.steps.Since("mount", timing.Now())
 	return t.m.Mount(device, dir, fs)
 }

@@ -31,9 +31,10 @@ var (
 	scriptStart  = regexp.MustCompile(`\[\s*(\d+\.\d+)\] bench: start`)
 	scriptEnd    = regexp.MustCompile(`\[\s*(\d+\.\d+)\] bench: end`)
 	scriptFailed = regexp.MustCompile(`bench: failed .*`) // the console above it says why
-	// ramdaxinit's line after the table: its time to ready and the
-	// kernel's share of it.
-	ramdaxTime = regexp.MustCompile(`ramdax: time: ([0-9.]+) ms to ready, kernel ([0-9.]+) ms`)
+	// ramdaxinit's line after the table: its time to ready, the kernel's
+	// share of it, the time other tasks had the CPU between its kernel
+	// calls, and its own time on the CPU.
+	ramdaxTime = regexp.MustCompile(`ramdax: time: ([0-9.]+) ms to ready, kernel ([0-9.]+) ms, other tasks ([0-9.]+) ms, ramdaxinit ([0-9.]+) ms`)
 )
 
 // bootResult is one boot, from QEMU's start to the ready line.
@@ -57,6 +58,11 @@ type bootResult struct {
 	// sysfs writes, binds and waits for probes, from ramdaxinit's time
 	// line: the floor of any tool that makes the same calls.
 	KernelFloor float64
+	// OtherTasks is the part of RamdaxinitSetup outside those calls in
+	// which ramdaxinit was off the CPU: on one CPU, mkfs and the kernel's
+	// threads finishing what its binds started. Own is the rest, ramdaxinit's own
+	// time on the CPU; floor, others and own add up to RamdaxinitSetup.
+	OtherTasks, Own float64
 	// MarkEnd is the printk time of a setup script's end mark, else 0:
 	// the exact value KernelReady estimates.
 	MarkEnd float64
@@ -125,6 +131,10 @@ func timeBoot(clock *consoleClock, start time.Time, ready *regexp.Regexp) (bootR
 	if _, m, ok := clock.find(ramdaxTime); ok {
 		ms, _ := strconv.ParseFloat(m[2], 64)
 		r.KernelFloor = ms / 1000
+		ms, _ = strconv.ParseFloat(m[3], 64)
+		r.OtherTasks = ms / 1000
+		ms, _ = strconv.ParseFloat(m[4], 64)
+		r.Own = ms / 1000
 	}
 	if ready == scriptReady {
 		begin, end, endLine, err := scriptMarks(clock)
@@ -279,6 +289,8 @@ func bootRow(s bootSetup, accel string, rs []bootResult) Row {
 	}
 	if rs[0].KernelFloor > 0 {
 		values["floor"] = med(func(r bootResult) float64 { return r.KernelFloor })
+		values["others"] = med(func(r bootResult) float64 { return r.OtherTasks })
+		values["own"] = med(func(r bootResult) float64 { return r.Own })
 	}
 	if rs[0].MarkEnd > 0 {
 		// How far the console-clock estimate is from the printk truth.

@@ -80,6 +80,8 @@ func benchSetupScale(b *testing.B, mode string, n, rounds int) {
 			values["keep_self"] = median(rs, func(r setupRun) float64 { return r.Keep.RamdaxinitSetup })
 			values["create_floor"] = median(rs, func(r setupRun) float64 { return r.Create.KernelFloor })
 			values["keep_floor"] = median(rs, func(r setupRun) float64 { return r.Keep.KernelFloor })
+			values["create_others"] = median(rs, func(r setupRun) float64 { return r.Create.OtherTasks })
+			values["keep_others"] = median(rs, func(r setupRun) float64 { return r.Keep.OtherTasks })
 		}
 		recordRow(b, Row{Section: Setup, Name: tool, Accel: vmtest.Accel(b, vmtest.BuiltinKernel(b)), Samples: len(rs),
 			Values: values, Text: map[string]string{"mode": mode}})
@@ -97,7 +99,8 @@ func setupOnce(b *testing.B, tool, mode string, n int, name string) setupRun {
 	checkSetup(b, name+" first boot", create, n, n, 0)
 	keep := fromInit(bootToReady(b, name+"-keep", ready, opts...), ready)
 	checkSetup(b, name+" second boot", keep, n, 0, n)
-	b.Logf("bench: %s: create %.3f s (floor %.3f), keep %.3f s (floor %.3f)", name, create.Setup, create.KernelFloor, keep.Setup, keep.KernelFloor)
+	b.Logf("bench: %s: create %.3f s (floor %.3f, other tasks %.3f), keep %.3f s (floor %.3f, other tasks %.3f)",
+		name, create.Setup, create.KernelFloor, create.OtherTasks, keep.Setup, keep.KernelFloor, keep.OtherTasks)
 	return setupRun{create, keep}
 }
 

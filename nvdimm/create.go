@@ -7,8 +7,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/ramdax/appliance/timing"
 	"golang.org/x/sys/unix"
 )
 
@@ -92,7 +92,7 @@ func (s *Sysfs) CreateNamespace(spec NamespaceSpec) (*Namespace, error) {
 	if err := s.WaitProbe(); err != nil {
 		return nil, err
 	}
-	start := time.Now()
+	start := timing.Now()
 	region, err := s.pickRegion(spec)
 	s.Steps.Since(StepRegion, start)
 	if err != nil {
@@ -110,7 +110,7 @@ func (s *Sysfs) CreateNamespace(spec NamespaceSpec) (*Namespace, error) {
 	}
 	// namespace_seed can name a namespace in use: writing to it, or
 	// rolling it back to size 0, would change that namespace.
-	start = time.Now()
+	start = timing.Now()
 	err = s.checkIdleSeed(dev, region)
 	s.Steps.Since(StepSeedCheck, start)
 	if err != nil {
@@ -444,7 +444,7 @@ func (s *Sysfs) writeClaimParams(seed string, spec NamespaceSpec) error {
 // invariant check after setup compares them, and the rest, with a full
 // listing, so a full read here would only read everything twice.
 func (s *Sysfs) verify(dev string, spec NamespaceSpec) (*Namespace, error) {
-	defer s.Steps.Since(StepVerify, time.Now())
+	defer s.Steps.Since(StepVerify, timing.Now())
 	ns, err := s.readBack(dev, spec)
 	if err != nil {
 		return nil, err
@@ -482,7 +482,7 @@ func (s *Sysfs) readBack(dev string, spec NamespaceSpec) (*Namespace, error) {
 		ns.SectorSize = 512
 	}
 	if spec.Mode == ModeRaw {
-		ns.BlockDev = firstBlockDev(s.ndDevice(dev))
+		ns.BlockDev = s.firstBlockDev(s.ndDevice(dev))
 		return ns, nil
 	}
 	ns.Holder = s.attrOr(dev, "holder")
@@ -492,12 +492,12 @@ func (s *Sysfs) readBack(dev string, spec NamespaceSpec) (*Namespace, error) {
 	}
 	switch spec.Mode {
 	case ModeSector:
-		ns.BlockDev = firstBlockDev(s.ndDevice(ns.Holder))
+		ns.BlockDev = s.firstBlockDev(s.ndDevice(ns.Holder))
 	case ModeFsdax:
-		ns.BlockDev = firstBlockDev(s.ndDevice(ns.Holder))
+		ns.BlockDev = s.firstBlockDev(s.ndDevice(ns.Holder))
 		ns.Map, ns.Align = spec.Map, s.uintOr(ns.Holder, "align")
 	case ModeDevdax:
-		ns.CharDev = childDaxDevice(s.ndDevice(ns.Holder))
+		ns.CharDev = s.childDaxDevice(s.ndDevice(ns.Holder))
 		ns.Map, ns.Align = spec.Map, s.uintOr(ns.Holder, "align")
 		ns.DaxMode = s.daxMode(ns.CharDev)
 	}

@@ -1,6 +1,7 @@
 package timing
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -23,7 +24,7 @@ func TestSteps(t *testing.T) {
 
 func TestNilRecordsNothing(t *testing.T) {
 	var s *Steps
-	s.Since("x", time.Now())
+	s.Since("x", Now())
 	if s.String() != "" || s.Count("x") != 0 || len(s.Seconds()) != 0 {
 		t.Errorf("a nil Steps recorded something: %q", s.String())
 	}
@@ -37,5 +38,20 @@ func TestFilter(t *testing.T) {
 	got := s.Filter(func(n string) bool { return n == "a" })
 	if got.String() != "a 2.0 ms ×2" {
 		t.Errorf("Filter(a) = %q, want %q", got.String(), "a 2.0 ms ×2")
+	}
+}
+
+func TestSinceCountsCPU(t *testing.T) {
+	s := New()
+	start := Now()
+	for deadline := time.Now().Add(20 * time.Millisecond); time.Now().Before(deadline); {
+	}
+	s.Since("spin", start)
+	wall, cpu := s.Spent("spin"), s.CPU("spin")
+	if cpu <= 0 || cpu > wall+time.Millisecond {
+		t.Errorf("a 20 ms spin: wall %v, CPU %v; want CPU above 0 and not above the wall time", wall, cpu)
+	}
+	if !strings.Contains(s.String(), "(CPU ") {
+		t.Errorf("String() = %q, want the CPU share", s.String())
 	}
 }

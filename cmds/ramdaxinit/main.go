@@ -41,7 +41,6 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/ramdax/appliance/layout"
 	"github.com/ramdax/appliance/status"
@@ -104,18 +103,36 @@ func (w logWriter) Write(p []byte) (int, error) {
 func createRootfs() {
 	libinit.Create(libinit.PreNamespace, false)
 	ulog.KernelLog.Reinit()
-	libinit.Create(libinit.Namespace, false)
+	libinit.Create(presentMounts(libinit.Namespace), false)
 	libinit.Create([]libinit.Creator{
 		libinit.Dir{Name: "/run", Mode: 0o755},
 		libinit.Mount{Source: "tmpfs", Target: "/run", FSType: "tmpfs", Flags: unix.MS_NOSUID | unix.MS_NODEV, Opts: "mode=755"},
 	}, false)
 }
 
+// presentMounts drops the mounts of file systems under /sys whose mount
+// point the kernel did not make: it makes /sys/kernel/security,
+// /sys/kernel/debug and /sys/firmware/efi/efivars only when it has the
+// file system (and, for efivarfs, booted from UEFI), and each failed mount
+// printed an error on the console at every boot.
+func presentMounts(creators []libinit.Creator) []libinit.Creator {
+	var keep []libinit.Creator
+	for _, c := range creators {
+		if m, ok := c.(libinit.Mount); ok && strings.HasPrefix(m.Target, "/sys/") {
+			if _, err := os.Stat(m.Target); err != nil {
+				continue
+			}
+		}
+		keep = append(keep, c)
+	}
+	return keep
+}
+
 // safeSetup runs setup and reports, whatever happens: a panic in setup
 // becomes an error in the status, and the ready line and status.json are
 // still written.
 func safeSetup(l *logger, as runAs) (then *layout.Layout, st *status.Status) {
-	start := time.Now()
+	clock := timing.Now()
 	st = &status.Status{}
 	steps := timing.New()
 	then = &layout.Layout{Then: layout.ThenShell}
@@ -132,7 +149,7 @@ func safeSetup(l *logger, as runAs) (then *layout.Layout, st *status.Status) {
 		}()
 		then = setup(l, st, steps, as)
 	}()
-	report(l, st, start, steps)
+	report(l, st, clock, steps)
 	return then, st
 }
 
