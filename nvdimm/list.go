@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -398,7 +397,7 @@ func (s *Sysfs) Namespace(dev string) (*Namespace, error) {
 	switch ns.Mode {
 	case ModeRaw:
 		ns.SectorSize = selectedSize(s.attrOr(dev, "sector_size"), 512)
-		ns.BlockDev = firstBlockDev(s.ndDevice(dev))
+		ns.BlockDev = s.firstBlockDev(s.ndDevice(dev))
 	case ModeFsdax, ModeDevdax, ModeSector:
 		s.readClaim(ns)
 	}
@@ -420,17 +419,17 @@ func (s *Sysfs) readClaim(ns *Namespace) {
 	switch ns.Mode {
 	case ModeSector:
 		ns.SectorSize = selectedSize(s.attrOr(h, "sector_size"), 0)
-		ns.BlockDev = firstBlockDev(s.ndDevice(h))
+		ns.BlockDev = s.firstBlockDev(s.ndDevice(h))
 	case ModeFsdax:
 		ns.SectorSize = selectedSize(s.attrOr(ns.Dev, "sector_size"), 512)
-		ns.BlockDev = firstBlockDev(s.ndDevice(h))
+		ns.BlockDev = s.firstBlockDev(s.ndDevice(h))
 		fallthrough
 	case ModeDevdax:
 		ns.Map = mapOf(s.attrOr(h, "mode"))
 		ns.Align = s.uintOr(h, "align")
 	}
 	if ns.Mode == ModeDevdax {
-		ns.CharDev = childDaxDevice(s.ndDevice(h))
+		ns.CharDev = s.childDaxDevice(s.ndDevice(h))
 		ns.DaxMode = s.daxMode(ns.CharDev)
 	}
 }
@@ -495,24 +494,26 @@ func selectedSize(attr string, def uint64) uint64 {
 }
 
 // firstBlockDev returns the gendisk a device directory holds, "pmem0".
-func firstBlockDev(dir string) string {
-	entries, err := os.ReadDir(filepath.Join(dir, "block"))
-	if err != nil || len(entries) == 0 {
+func (s *Sysfs) firstBlockDev(dir string) string {
+	names, err := s.namesIn(dir, "block")
+	if err != nil || len(names) == 0 {
 		return ""
 	}
-	return entries[0].Name()
+	slices.Sort(names)
+	return names[0]
 }
 
 // childDaxDevice returns the daxN.M device that dax_pmem created under an
 // nd dax device's directory.
-func childDaxDevice(dir string) string {
-	entries, err := os.ReadDir(dir)
+func (s *Sysfs) childDaxDevice(dir string) string {
+	names, err := s.namesIn(dir, "")
 	if err != nil {
 		return ""
 	}
-	for _, e := range entries {
-		if e.IsDir() && isDeviceName(e.Name(), "dax") {
-			return e.Name()
+	slices.Sort(names)
+	for _, n := range names {
+		if isDeviceName(n, "dax") {
+			return n
 		}
 	}
 	return ""

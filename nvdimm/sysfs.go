@@ -35,8 +35,14 @@ type FileWriter struct{}
 // WriteAttr writes value and a newline to the attribute at path, with
 // one open, write and close: os.File adds a stat, and under emulation
 // every system call costs as much as a short kernel handler.
-func (FileWriter) WriteAttr(path, value string) error {
-	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+func (w FileWriter) WriteAttr(path, value string) error {
+	return w.WriteAttrAt(unix.AT_FDCWD, path, path, value)
+}
+
+// WriteAttrAt writes value to the attribute name in the directory dirfd;
+// path names it in errors.
+func (FileWriter) WriteAttrAt(dirfd int, name, path, value string) error {
+	fd, err := unix.Openat(dirfd, name, unix.O_WRONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return &os.PathError{Op: "open", Path: path, Err: err}
 	}
@@ -80,6 +86,8 @@ type Sysfs struct {
 	settled bool
 	// writes counts the attribute writes tried through s.
 	writes int
+	// dirs are the directories read and written through.
+	dirs dirCache
 }
 
 // Writes returns how many attribute writes s has tried: a listing taken
@@ -97,6 +105,12 @@ const (
 // attribute write, bind and wait for the probes.
 func KernelTime(steps *timing.Steps) time.Duration {
 	return steps.Spent(StepKernelWrite) + steps.Spent(StepKernelBind) + steps.Spent(StepKernelWait)
+}
+
+// KernelCPU is the part of KernelTime the process spent on the CPU: the
+// rest, other tasks ran, such as the kernel's threads probing.
+func KernelCPU(steps *timing.Steps) time.Duration {
+	return steps.CPU(StepKernelWrite) + steps.CPU(StepKernelBind) + steps.CPU(StepKernelWait)
 }
 
 // New returns the Sysfs rooted at root (normally "/sys"), with /proc and
@@ -133,8 +147,8 @@ func (s *Sysfs) write(path, value string) error {
 		step, s.settled = StepKernelBind, false
 	}
 	s.writes++
-	start := time.Now()
-	err := w.WriteAttr(path, value)
+	start := timing.Now()
+	err := s.writeFile(w, path, value)
 	s.Steps.Since(step, start)
 	// Errors name nd devices by device, "namespace0.1/size", as people do.
 	rel := strings.TrimPrefix(path, s.Root+"/")
@@ -154,7 +168,7 @@ func (s *Sysfs) writeAttr(dev, attr, value string) error {
 
 // readAttr returns the trimmed content of attr of the nd device dev.
 func (s *Sysfs) readAttr(dev, attr string) (string, error) {
-	return readTrimmed(filepath.Join(s.ndDevice(dev), attr))
+	return s.readFile(filepath.Join(s.ndDevice(dev), attr))
 }
 
 // attrOr returns attr of dev, or "" if it cannot be read: many attributes
@@ -189,7 +203,13 @@ func (s *Sysfs) uintOr(dev, attr string) uint64 {
 // stat and a read for the end of file. A read that fills the buffer
 // goes on to the end.
 func readTrimmed(path string) (string, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	return readTrimmedAt(unix.AT_FDCWD, path, path)
+}
+
+// readTrimmedAt is readTrimmed of the file name in the directory dirfd;
+// path names it in errors.
+func readTrimmedAt(dirfd int, name, path string) (string, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return "", &os.PathError{Op: "open", Path: path, Err: err}
 	}
@@ -223,7 +243,13 @@ func driverOf(dir string) string {
 }
 
 // ndDriver returns the driver bound to the nd device dev, or "".
-func (s *Sysfs) ndDriver(dev string) string { return driverOf(s.ndDevice(dev)) }
+func (s *Sysfs) ndDriver(dev string) string {
+	target, err := s.readlinkIn(s.ndDevice(dev), "driver")
+	if err != nil {
+		return ""
+	}
+	return filepath.Base(target)
+}
 
 // bindND binds dev to the nd driver drv and waits for the bus to settle.
 // The write returns the probe's error; the driver link is the final word.
@@ -266,7 +292,7 @@ func (s *Sysfs) WaitProbe() error {
 	if s.settled {
 		return nil
 	}
-	defer s.Steps.Since(StepKernelWait, time.Now())
+	defer s.Steps.Since(StepKernelWait, timing.Now())
 	buses, err := s.cachedBusNames()
 	if err != nil {
 		return err
@@ -294,7 +320,10 @@ func (s *Sysfs) cachedBusNames() ([]string, error) {
 }
 
 // forgetBuses drops the bus list, before a provider binds or unbinds.
-func (s *Sysfs) forgetBuses() { s.buses, s.settled = nil, false }
+func (s *Sysfs) forgetBuses() {
+	s.buses, s.settled = nil, false
+	s.dirs.forgetAll()
+}
 
 // withTimeout runs fn and gives up waiting for it after d. A read of
 // sysfs cannot be interrupted, so fn may go on in the background.

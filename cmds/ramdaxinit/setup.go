@@ -6,7 +6,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/ramdax/appliance/apply"
 	"github.com/ramdax/appliance/invariant"
@@ -68,7 +67,7 @@ func countProblems(bootconfigProblems []error, paramErrors []*layout.ParamError)
 // outcome in st. It returns the layout, for ramdax.then; errors are
 // recorded in st, never fatal.
 func setup(l *logger, st *status.Status, steps *timing.Steps, as runAs) *layout.Layout {
-	start := time.Now()
+	start := timing.Now()
 	lay, problems, parseErr := readLayout(l, as)
 	steps.Since(stepParse, start)
 	if lay == nil {
@@ -90,11 +89,13 @@ func setup(l *logger, st *status.Status, steps *timing.Steps, as runAs) *layout.
 		return lay
 	}
 	scan := reconcileLayout(l, sys, lay, parseErr != nil, st)
-	start = time.Now()
+	start = timing.Now()
 	checkInvariants(l, sys, scan, st)
 	steps.Since(stepInvariants, start)
 	refreshAvailable(l, sys, st)
-	start = time.Now()
+	// As PID 1 this process lives on: it keeps no device directory open.
+	sys.ReleaseDirs()
+	start = timing.Now()
 	linkNames(l, st)
 	steps.Since(stepNames, start)
 	return lay
@@ -207,7 +208,7 @@ func builtInRamdax() bool {
 
 // bringUp makes the drivers available and moves the carveouts to ramdax.
 func bringUp(l *logger, modules []string, steps *timing.Steps, as runAs) (*nvdimm.Sysfs, error) {
-	start := time.Now()
+	start := timing.Now()
 	kind, err := kmod.Ensure(kmod.WithModules(modules...), kmod.WithLogf(l.Debugf))
 	if kind == kmod.Modular && !as.onOS {
 		coldplug(l)
@@ -220,7 +221,7 @@ func bringUp(l *logger, modules []string, steps *timing.Steps, as runAs) (*nvdim
 	sys := nvdimm.New("/sys")
 	sys.Logf = l.Debugf
 	sys.Steps = steps
-	start = time.Now()
+	start = timing.Now()
 	bus, err := sys.BindRamdax()
 	steps.Since(stepTakeover, start)
 	if err != nil {
@@ -236,7 +237,7 @@ func bringUp(l *logger, modules []string, steps *timing.Steps, as runAs) (*nvdim
 // and creates fixed-size namespaces, but resets nothing and leaves "rest"
 // namespaces for a corrected boot.
 func reconcileLayout(l *logger, sys *nvdimm.Sysfs, lay *layout.Layout, cmdlineErrors bool, st *status.Status) *scan {
-	start := time.Now()
+	start := timing.Now()
 	regions, err := sortedRegions(sys)
 	if err != nil {
 		st.Fail("%v", err)
@@ -250,10 +251,10 @@ func reconcileLayout(l *logger, sys *nvdimm.Sysfs, lay *layout.Layout, cmdlineEr
 		return nil
 	}
 	sc := &scan{namespaces: have, writes: sys.Writes(), complete: len(unreadable) == 0}
-	start = time.Now()
+	start = timing.Now()
 	plan := reconcile.Plan(reconcile.Input{Layout: lay, Have: have, Unreadable: unreadable, Regions: regions, CmdlineErrors: cmdlineErrors})
 	sys.Steps.Since(stepPlan, start)
-	start = time.Now()
+	start = timing.Now()
 	a := &apply.Applier{Sys: sys, Media: apply.Timed(apply.Disk{}, sys.Steps), Log: l}
 	a.Apply(plan, st)
 	sys.Steps.Since(stepApply, start)

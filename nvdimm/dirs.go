@@ -1,0 +1,167 @@
+package nvdimm
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// dirCache holds an O_PATH descriptor for each sysfs directory read or
+// written through, so that an attribute is opened relative to it: an
+// open of /sys/bus/nd/devices/namespace0.12/size walks six directories
+// and a symlink first, and under emulation that walk cost more than the
+// read itself.
+//
+// A descriptor can outlive its directory: the kernel may remove a device
+// and add another of the same name. A lookup through it then fails with
+// ENOENT, and the caller tries the path again, which gives the live
+// answer.
+type dirCache struct {
+	mu  sync.Mutex
+	fds map[string]int
+}
+
+// maxCachedDirs keeps the cache well inside the 4096 descriptors a
+// process may have: 509 namespaces with their claims and regions need
+// about a thousand.
+const maxCachedDirs = 2048
+
+// fd returns a descriptor for dir, or false when dir cannot be opened or
+// the cache is full: the caller then uses the path.
+func (c *dirCache) fd(dir string) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if fd, ok := c.fds[dir]; ok {
+		return fd, true
+	}
+	if len(c.fds) >= maxCachedDirs {
+		return 0, false
+	}
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, false
+	}
+	if c.fds == nil {
+		c.fds = map[string]int{}
+	}
+	c.fds[dir] = fd
+	return fd, true
+}
+
+// forget closes the descriptor of dir.
+func (c *dirCache) forget(dir string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if fd, ok := c.fds[dir]; ok {
+		unix.Close(fd)
+		delete(c.fds, dir)
+	}
+}
+
+// forgetAll closes every descriptor.
+func (c *dirCache) forgetAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for dir, fd := range c.fds {
+		unix.Close(fd)
+		delete(c.fds, dir)
+	}
+}
+
+// ReleaseDirs closes the directory descriptors s keeps. s stays usable:
+// it opens them again as needed. A long-lived process calls it after
+// setup, so that removed devices are not kept.
+func (s *Sysfs) ReleaseDirs() { s.dirs.forgetAll() }
+
+// readFile reads the attribute at path through its directory's
+// descriptor, or by path when there is none or it went stale.
+func (s *Sysfs) readFile(path string) (string, error) {
+	dir, name := filepath.Split(path)
+	dir = filepath.Clean(dir)
+	if fd, ok := s.dirs.fd(dir); ok {
+		v, err := readTrimmedAt(fd, name, path)
+		if !errors.Is(err, unix.ENOENT) {
+			return v, err
+		}
+		s.dirs.forget(dir)
+	}
+	return readTrimmed(path)
+}
+
+// dirWriter is an AttrWriter that can also write relative to a directory
+// descriptor.
+type dirWriter interface {
+	WriteAttrAt(dirfd int, name, path, value string) error
+}
+
+// writeFile stores value through w, relative to path's directory
+// descriptor when w can.
+func (s *Sysfs) writeFile(w AttrWriter, path, value string) error {
+	dw, ok := w.(dirWriter)
+	if !ok {
+		return w.WriteAttr(path, value)
+	}
+	dir, name := filepath.Split(path)
+	dir = filepath.Clean(dir)
+	if fd, ok := s.dirs.fd(dir); ok {
+		err := dw.WriteAttrAt(fd, name, path, value)
+		if !isNotExist(err) {
+			return err
+		}
+		s.dirs.forget(dir)
+	}
+	return w.WriteAttr(path, value)
+}
+
+// isNotExist says whether an open failed for want of the file: only then
+// is a write tried again, since a store the kernel refused must not be
+// made twice.
+func isNotExist(err error) bool {
+	var pe *os.PathError
+	return errors.As(err, &pe) && pe.Op == "open" && errors.Is(pe.Err, unix.ENOENT)
+}
+
+// readlinkIn reads the symlink name in dir, through dir's descriptor.
+func (s *Sysfs) readlinkIn(dir, name string) (string, error) {
+	buf := make([]byte, 256)
+	if fd, ok := s.dirs.fd(dir); ok {
+		n, err := unix.Readlinkat(fd, name, buf)
+		if err == nil {
+			return string(buf[:n]), nil
+		}
+		if err != unix.ENOENT {
+			return "", &os.PathError{Op: "readlink", Path: filepath.Join(dir, name), Err: err}
+		}
+		s.dirs.forget(dir)
+	}
+	return os.Readlink(filepath.Join(dir, name))
+}
+
+// namesIn lists the directory name in dir (dir itself for ""), unsorted,
+// through dir's descriptor.
+func (s *Sysfs) namesIn(dir, name string) ([]string, error) {
+	if fd, ok := s.dirs.fd(dir); ok {
+		if name == "" {
+			name = "."
+		}
+		names, err := readNamesAt(fd, name, filepath.Join(dir, name))
+		if !errors.Is(err, unix.ENOENT) {
+			return names, err
+		}
+		s.dirs.forget(dir)
+	}
+	return readNamesAt(unix.AT_FDCWD, filepath.Join(dir, name), filepath.Join(dir, name))
+}
+
+func readNamesAt(dirfd int, name, path string) ([]string, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	return f.Readdirnames(-1)
+}
