@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/ramdax/appliance/kmod"
 	"github.com/u-root/gobusybox/src/pkg/golang"
@@ -62,14 +63,20 @@ func uroot(names ...string) []string {
 	return pkgs
 }
 
+// BuildTagsEnv names more Go build tags for every command in an image,
+// space-separated: ramdaxprofile makes ramdaxinit print a CPU profile of
+// its setup (cmds/ramdaxinit/profile.go).
+const BuildTagsEnv = "RAMDAX_BUILD_TAGS"
+
 // base is what every image has: a static amd64 busybox with a shell.
 // gosh is built with its plain line reader (goshsmall): the full editor
 // asks the terminal for its colours and cursor and waits for answers
 // that a serial console or a BMC's serial-over-LAN never sends, while
 // typed input is lost.
 func base(cmds ...string) []uimage.Modifier {
+	tags := append([]string{"goshsmall"}, strings.Fields(os.Getenv(BuildTagsEnv))...)
 	return []uimage.Modifier{
-		uimage.WithEnv(golang.DisableCGO(), golang.WithGOARCH("amd64"), golang.WithBuildTag("goshsmall")),
+		uimage.WithEnv(golang.DisableCGO(), golang.WithGOARCH("amd64"), golang.WithBuildTag(tags...)),
 		uimage.WithBusyboxCommands(cmds...),
 		uimage.WithShell("gosh"),
 	}
