@@ -76,19 +76,36 @@ func (c *dirCache) forgetAll() {
 // setup, so that removed devices are not kept.
 func (s *Sysfs) ReleaseDirs() { s.dirs.forgetAll() }
 
-// readFile reads the attribute at path through its directory's
-// descriptor, or by path when there is none or it went stale.
-func (s *Sysfs) readFile(path string) (string, error) {
-	dir, name := filepath.Split(path)
-	dir = filepath.Clean(dir)
+// at runs op on name relative to dir's descriptor and, when there is none
+// or stale says the lookup through it found nothing, once more by path.
+func (s *Sysfs) at(dir, name string, stale func(error) bool, op func(dirfd int, name string) error) error {
 	if fd, ok := s.dirs.fd(dir); ok {
-		v, err := readTrimmedAt(fd, name, path)
-		if !errors.Is(err, unix.ENOENT) {
-			return v, err
+		err := op(fd, name)
+		if !stale(err) {
+			return err
 		}
 		s.dirs.forget(dir)
 	}
-	return readTrimmed(path)
+	return op(unix.AT_FDCWD, filepath.Join(dir, name))
+}
+
+// splitAttr splits an attribute's path into its directory and name.
+func splitAttr(path string) (dir, name string) {
+	dir, name = filepath.Split(path)
+	return filepath.Clean(dir), name
+}
+
+func isENOENT(err error) bool { return errors.Is(err, unix.ENOENT) }
+
+// readFile reads the attribute at path through its directory's
+// descriptor.
+func (s *Sysfs) readFile(path string) (v string, err error) {
+	dir, name := splitAttr(path)
+	err = s.at(dir, name, isENOENT, func(dirfd int, name string) error {
+		v, err = readTrimmedAt(dirfd, name, path)
+		return err
+	})
+	return v, err
 }
 
 // dirWriter is an AttrWriter that can also write relative to a directory
@@ -104,56 +121,42 @@ func (s *Sysfs) writeFile(w AttrWriter, path, value string) error {
 	if !ok {
 		return w.WriteAttr(path, value)
 	}
-	dir, name := filepath.Split(path)
-	dir = filepath.Clean(dir)
-	if fd, ok := s.dirs.fd(dir); ok {
-		err := dw.WriteAttrAt(fd, name, path, value)
-		if !isNotExist(err) {
-			return err
-		}
-		s.dirs.forget(dir)
-	}
-	return w.WriteAttr(path, value)
+	dir, name := splitAttr(path)
+	return s.at(dir, name, openFoundNothing, func(dirfd int, name string) error {
+		return dw.WriteAttrAt(dirfd, name, path, value)
+	})
 }
 
-// isNotExist says whether an open failed for want of the file: only then
-// is a write tried again, since a store the kernel refused must not be
-// made twice.
-func isNotExist(err error) bool {
+// openFoundNothing says whether an open failed for want of the file: only
+// then is a write tried again, since a store the kernel refused must not
+// be made twice.
+func openFoundNothing(err error) bool {
 	var pe *os.PathError
 	return errors.As(err, &pe) && pe.Op == "open" && errors.Is(pe.Err, unix.ENOENT)
 }
 
 // readlinkIn reads the symlink name in dir, through dir's descriptor.
-func (s *Sysfs) readlinkIn(dir, name string) (string, error) {
+func (s *Sysfs) readlinkIn(dir, name string) (target string, err error) {
 	buf := make([]byte, 256)
-	if fd, ok := s.dirs.fd(dir); ok {
-		n, err := unix.Readlinkat(fd, name, buf)
-		if err == nil {
-			return string(buf[:n]), nil
+	err = s.at(dir, name, isENOENT, func(dirfd int, name string) error {
+		n, err := unix.Readlinkat(dirfd, name, buf)
+		if err != nil {
+			return &os.PathError{Op: "readlink", Path: filepath.Join(dir, name), Err: err}
 		}
-		if err != unix.ENOENT {
-			return "", &os.PathError{Op: "readlink", Path: filepath.Join(dir, name), Err: err}
-		}
-		s.dirs.forget(dir)
-	}
-	return os.Readlink(filepath.Join(dir, name))
+		target = string(buf[:n])
+		return nil
+	})
+	return target, err
 }
 
-// namesIn lists the directory name in dir (dir itself for ""), unsorted,
+// namesIn lists the directory name in dir ("." for dir itself), unsorted,
 // through dir's descriptor.
-func (s *Sysfs) namesIn(dir, name string) ([]string, error) {
-	if fd, ok := s.dirs.fd(dir); ok {
-		if name == "" {
-			name = "."
-		}
-		names, err := readNamesAt(fd, name, filepath.Join(dir, name))
-		if !errors.Is(err, unix.ENOENT) {
-			return names, err
-		}
-		s.dirs.forget(dir)
-	}
-	return readNamesAt(unix.AT_FDCWD, filepath.Join(dir, name), filepath.Join(dir, name))
+func (s *Sysfs) namesIn(dir, name string) (names []string, err error) {
+	err = s.at(dir, name, isENOENT, func(dirfd int, name string) error {
+		names, err = readNamesAt(dirfd, name, filepath.Join(dir, name))
+		return err
+	})
+	return names, err
 }
 
 func readNamesAt(dirfd int, name, path string) ([]string, error) {

@@ -506,7 +506,7 @@ func (s *Sysfs) firstBlockDev(dir string) string {
 // childDaxDevice returns the daxN.M device that dax_pmem created under an
 // nd dax device's directory.
 func (s *Sysfs) childDaxDevice(dir string) string {
-	names, err := s.namesIn(dir, "")
+	names, err := s.namesIn(dir, ".")
 	if err != nil {
 		return ""
 	}

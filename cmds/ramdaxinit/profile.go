@@ -17,6 +17,8 @@ import (
 // own time goes, under emulation too. go tool pprof reads it.
 func init() {
 	var buf bytes.Buffer
+	// The default 100 Hz gives too few samples of a setup under a second;
+	// the rate set first wins, and StartCPUProfile warns that it keeps it.
 	runtime.SetCPUProfileRate(1000)
 	if err := pprof.StartCPUProfile(&buf); err != nil {
 		fmt.Fprintf(os.Stdout, "ramdax: profile: %v\n", err)
