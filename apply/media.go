@@ -91,22 +91,24 @@ const wipeBlock = 4096
 var zeros = make([]byte, max(wipeBlock, MarkSize))
 
 // Wipe zeroes the wipeBlocks of device. A devdax device has no write(2),
-// only mmap, in multiples of its alignment.
+// only mmap, in multiples of its alignment. It runs once per new
+// namespace, so it makes its system calls directly: an os.File costs one
+// more for each open, to ask the poller about the descriptor.
 func (Disk) Wipe(device string, align uint64) error {
-	f, err := os.OpenFile(device, os.O_RDWR, 0)
+	fd, err := unix.Open(device, unix.O_RDWR|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return fmt.Errorf("wipe: %w", err)
+		return fmt.Errorf("wipe: %w", &os.PathError{Op: "open", Path: device, Err: err})
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("wipe: %w", err)
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("wipe: %w", &os.PathError{Op: "stat", Path: device, Err: err})
 	}
-	if st.Mode()&os.ModeCharDevice != 0 {
-		return wipeDax(f, align)
+	if st.Mode&unix.S_IFMT == unix.S_IFCHR {
+		return wipeDax(fd, device, align)
 	}
 	for _, off := range wipeBlocks {
-		if err := zeroBlock(f, off); err != nil {
+		if err := zeroBlock(fd, off); err != nil {
 			return fmt.Errorf("wipe %s: %w", device, err)
 		}
 	}
@@ -125,19 +127,19 @@ func (Disk) Wipe(device string, align uint64) error {
 // kernel and drops the range from the page cache: no buffer, no
 // write-back. An image file has no BLKZEROOUT, and gets a write and an
 // fsync.
-func zeroBlock(f *os.File, off int64) error {
+func zeroBlock(fd int, off int64) error {
 	span := [2]uint64{uint64(off), wipeBlock}
-	_, _, errno := unix.Syscall(unix.SYS_IOCTL, f.Fd(), unix.BLKZEROOUT, uintptr(unsafe.Pointer(&span)))
+	_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.BLKZEROOUT, uintptr(unsafe.Pointer(&span)))
 	if errno == 0 {
 		return nil
 	}
 	if errno != unix.ENOTTY && errno != unix.EOPNOTSUPP {
 		return fmt.Errorf("BLKZEROOUT at %d: %w", off, errno)
 	}
-	if _, err := f.WriteAt(zeros[:wipeBlock], off); err != nil {
-		return err
+	if _, err := unix.Pwrite(fd, zeros[:wipeBlock], off); err != nil {
+		return fmt.Errorf("write zeros at %d: %w", off, err)
 	}
-	return f.Sync()
+	return unix.Fsync(fd)
 }
 
 // hasPartitions says whether the kernel found partitions on the block
@@ -145,19 +147,24 @@ func zeroBlock(f *os.File, off int64) error {
 // An image file has none.
 func hasPartitions(device string) bool {
 	name := filepath.Base(device)
-	dir, err := os.Open(filepath.Join("/sys/class/block", name))
+	fd, err := unix.Open(filepath.Join("/sys/class/block", name), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false
 	}
-	defer dir.Close()
-	// Unsorted names: os.ReadDir's sort is wasted on a yes or no.
-	entries, _ := dir.Readdirnames(-1)
-	for _, e := range entries {
-		if strings.HasPrefix(e, name) {
-			return true
+	defer unix.Close(fd)
+	buf := make([]byte, 4096)
+	for {
+		n, err := unix.ReadDirent(fd, buf)
+		if err != nil || n <= 0 {
+			return false
+		}
+		_, _, names := unix.ParseDirent(buf[:n], -1, nil)
+		for _, e := range names {
+			if strings.HasPrefix(e, name) {
+				return true
+			}
 		}
 	}
-	return false
 }
 
 func rereadPartitions(device string) error {
@@ -168,13 +175,13 @@ func rereadPartitions(device string) error {
 	return b.ReadPartitionTable()
 }
 
-func wipeDax(f *os.File, align uint64) error {
+func wipeDax(fd int, device string, align uint64) error {
 	align = max(align, wipeBlock)
 	end := uint64(wipeBlocks[len(wipeBlocks)-1] + wipeBlock)
 	size := (end + align - 1) / align * align
-	m, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	m, err := unix.Mmap(fd, 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
-		return fmt.Errorf("wipe %s: mmap %d bytes: %w", f.Name(), size, err)
+		return fmt.Errorf("wipe %s: mmap %d bytes: %w", device, size, err)
 	}
 	defer unix.Munmap(m)
 	for _, off := range wipeBlocks {

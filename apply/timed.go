@@ -2,12 +2,16 @@ package apply
 
 import (
 	"os"
+	"time"
 
 	"github.com/ramdax/appliance/timing"
 )
 
 // Timed returns m with the time of each of its calls added to steps,
-// under the method's name in lower case ("wipe", "mkfs"...).
+// under the method's name in lower case ("wipe", "mkfs"...). The calls
+// made once per namespace on its own device are timed on the wall clock
+// alone: they never wait for another task, and reading the CPU clock is a
+// system call. mkfs is another process, and its CPU time is not ours.
 func Timed(m Media, steps *timing.Steps) Media {
 	return timedMedia{m, steps}
 }
@@ -18,22 +22,22 @@ type timedMedia struct {
 }
 
 func (t timedMedia) Wipe(device string, align uint64) error {
-	defer t.steps.Since("wipe", timing.Now())
+	defer t.steps.SinceWall("wipe", time.Now())
 	return t.m.Wipe(device, align)
 }
 
 func (t timedMedia) Detect(device string) (string, error) {
-	defer t.steps.Since("detect", timing.Now())
+	defer t.steps.SinceWall("detect", time.Now())
 	return t.m.Detect(device)
 }
 
 func (t timedMedia) MarkPending(raw *os.File, uuid string) error {
-	defer t.steps.Since("mark", timing.Now())
+	defer t.steps.SinceWall("mark", time.Now())
 	return t.m.MarkPending(raw, uuid)
 }
 
 func (t timedMedia) FormatPending(device, uuid string) (bool, error) {
-	defer t.steps.Since("detect", timing.Now())
+	defer t.steps.SinceWall("detect", time.Now())
 	return t.m.FormatPending(device, uuid)
 }
 

@@ -7,8 +7,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
-	"github.com/ramdax/appliance/timing"
 	"golang.org/x/sys/unix"
 )
 
@@ -92,9 +92,9 @@ func (s *Sysfs) CreateNamespace(spec NamespaceSpec) (*Namespace, error) {
 	if err := s.WaitProbe(); err != nil {
 		return nil, err
 	}
-	start := timing.Now()
+	start := time.Now()
 	region, err := s.pickRegion(spec)
-	s.Steps.Since(StepRegion, start)
+	s.Steps.SinceWall(StepRegion, start)
 	if err != nil {
 		return nil, err
 	}
@@ -110,9 +110,9 @@ func (s *Sysfs) CreateNamespace(spec NamespaceSpec) (*Namespace, error) {
 	}
 	// namespace_seed can name a namespace in use: writing to it, or
 	// rolling it back to size 0, would change that namespace.
-	start = timing.Now()
+	start = time.Now()
 	err = s.checkIdleSeed(dev, region)
-	s.Steps.Since(StepSeedCheck, start)
+	s.Steps.SinceWall(StepSeedCheck, start)
 	if err != nil {
 		return nil, fmt.Errorf("create %s namespace in %s: %w", spec.Mode, region.Dev, err)
 	}
@@ -171,7 +171,7 @@ func (s *Sysfs) pickRegion(spec NamespaceSpec) (*Region, error) {
 		if _, err := strconv.Atoi(name); err == nil {
 			name = "region" + name
 		}
-		seed, err := s.readAttr(name, "namespace_seed")
+		seed, err := s.readSeed(name, "namespace_seed")
 		if err != nil {
 			return nil, fmt.Errorf("region %q: %w", spec.Region, ErrNotFound)
 		}
@@ -320,16 +320,18 @@ func (s *Sysfs) sizeHint(r *Region, size uint64) func(unix.Errno) string {
 	}
 }
 
-// checkIdleSeed refuses a seed that already has a size or a uuid.
+// checkIdleSeed refuses a seed that already has a uuid, and so may have
+// a size: the kernel allocates no space to a namespace without a uuid
+// (a size write fails with ENXIO), so a seed without one is idle.
 func (s *Sysfs) checkIdleSeed(dev string, r *Region) error {
-	size, err := s.uintAttr(dev, "size")
+	uuid, err := s.readAttr(dev, "uuid")
 	if err != nil {
 		return err
 	}
-	uuid := s.attrOr(dev, "uuid")
-	if size == 0 && (uuid == "" || strings.Trim(uuid, "0-") == "") {
+	if uuid == "" || strings.Trim(uuid, "0-") == "" {
 		return nil
 	}
+	size := s.uintOr(dev, "size")
 	// When a region probes, the kernel makes its first namespace the seed
 	// after scheduling every namespace's probe, and moves the seed on
 	// when that namespace probes. If the probe has already finished, the
@@ -399,7 +401,7 @@ func (s *Sysfs) enableClaim(dev, region string, claim claimKind, spec NamespaceS
 	if err := s.WaitProbe(); err != nil {
 		return err
 	}
-	seed := s.attrOr(region, claim.seedAttr)
+	seed, _ := s.readSeed(region, claim.seedAttr)
 	if seed == "" {
 		return fmt.Errorf("%s has no %s: is the kernel built with %s support?", region, claim.seedAttr, spec.Mode)
 	}
@@ -437,17 +439,20 @@ func (s *Sysfs) writeClaimParams(seed string, spec NamespaceSpec) error {
 	})
 }
 
-// verify reads back what the kernel could have made other than asked:
-// the allocation's size, the claim that holds the namespace with its
-// usable size and align, and the device that appeared. With spec it gives
-// the namespace. The uuid and name the kernel took write by write; the
-// invariant check after setup compares them, and the rest, with a full
-// listing, so a full read here would only read everything twice.
+// verify reads the namespace back whole, once its probes are done, and
+// checks that the kernel made what spec asks: the allocation's size, the
+// name and uuid on the label, the claim that holds it with its map and
+// align, and the device that appeared. The invariant check after setup
+// lists this read rather than reading the namespace again, unless a
+// later write could have changed it.
 func (s *Sysfs) verify(dev string, spec NamespaceSpec) (*Namespace, error) {
-	defer s.Steps.Since(StepVerify, timing.Now())
-	ns, err := s.readBack(dev, spec)
-	if err != nil {
+	defer s.Steps.SinceWall(StepVerify, time.Now())
+	if err := s.WaitProbe(); err != nil {
 		return nil, err
+	}
+	ns, err := s.Namespace(dev)
+	if err != nil {
+		return nil, fmt.Errorf("read back %s: %w", dev, err)
 	}
 	var problems []error
 	check := func(ok bool, format string, args ...any) {
@@ -455,51 +460,21 @@ func (s *Sysfs) verify(dev string, spec NamespaceSpec) (*Namespace, error) {
 			problems = append(problems, fmt.Errorf(format, args...))
 		}
 	}
+	labelUUID := ns.UUID
+	if spec.Mode != ModeRaw {
+		labelUUID = ns.RawUUID
+	}
 	check(ns.RawSize == spec.Size, "size is %d, want %d", ns.RawSize, spec.Size)
-	check(modeOf(ns.Holder, "") == spec.Mode, "claimed by %q, want a %s namespace", ns.Holder, spec.Mode)
+	check(ns.Name == spec.Name, "name is %q, want %q", ns.Name, spec.Name)
+	check(labelUUID == spec.UUID, "uuid is %s, want %s", labelUUID, spec.UUID)
+	check(ns.Mode == spec.Mode, "claimed by %q, want a %s namespace", ns.Holder, spec.Mode)
 	check(s.DevicePath(ns) != "", "no block or character device appeared")
 	if spec.Mode == ModeFsdax || spec.Mode == ModeDevdax {
 		check(ns.Align == spec.Align, "align is %d, want %d", ns.Align, spec.Align)
+		check(ns.Map == spec.Map, "map is %q, want %q", ns.Map, spec.Map)
 	}
 	if err := errors.Join(problems...); err != nil {
 		return ns, fmt.Errorf("created %s, but reading it back: %w", dev, err)
-	}
-	return ns, nil
-}
-
-// readBack reads a namespace just enabled for spec: what verify checks,
-// the claim's uuid and the device, with the rest from spec.
-func (s *Sysfs) readBack(dev string, spec NamespaceSpec) (*Namespace, error) {
-	size, err := s.uintAttr(dev, "size")
-	if err != nil {
-		return nil, fmt.Errorf("read back %s: %w", dev, err)
-	}
-	ns := &Namespace{
-		Dev: dev, Region: regionOf(dev), Mode: spec.Mode, Name: spec.Name, State: StateEnabled,
-		Size: size, RawSize: size, UUID: spec.UUID, SectorSize: spec.SectorSize,
-	}
-	if ns.SectorSize == 0 {
-		ns.SectorSize = 512
-	}
-	if spec.Mode == ModeRaw {
-		ns.BlockDev = s.firstBlockDev(s.ndDevice(dev))
-		return ns, nil
-	}
-	ns.Holder = s.attrOr(dev, "holder")
-	ns.RawUUID, ns.UUID = spec.UUID, s.attrOr(ns.Holder, "uuid")
-	if usable := s.uintOr(ns.Holder, "size"); usable > 0 {
-		ns.Size = usable
-	}
-	switch spec.Mode {
-	case ModeSector:
-		ns.BlockDev = s.firstBlockDev(s.ndDevice(ns.Holder))
-	case ModeFsdax:
-		ns.BlockDev = s.firstBlockDev(s.ndDevice(ns.Holder))
-		ns.Map, ns.Align = spec.Map, s.uintOr(ns.Holder, "align")
-	case ModeDevdax:
-		ns.CharDev = s.childDaxDevice(s.ndDevice(ns.Holder))
-		ns.Map, ns.Align = spec.Map, s.uintOr(ns.Holder, "align")
-		ns.DaxMode = s.daxMode(ns.CharDev)
 	}
 	return ns, nil
 }

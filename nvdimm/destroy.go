@@ -167,7 +167,7 @@ func (s *Sysfs) openRaw(dev string, flag int, fn func(*os.File) error) error {
 	if err := s.bindND(dev, namespaceDriver); err != nil {
 		return err
 	}
-	blk := s.firstBlockDev(s.ndDevice(dev))
+	blk := s.blockDev(dev, dev, "")
 	if blk == "" {
 		return fmt.Errorf("%s: no block device after raw bind", dev)
 	}

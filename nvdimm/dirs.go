@@ -4,7 +4,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,8 +22,9 @@ import (
 // ENOENT, and the caller tries the path again, which gives the live
 // answer.
 type dirCache struct {
-	mu  sync.Mutex
-	fds map[string]int
+	mu    sync.Mutex
+	fds   map[string]int
+	attrs map[string]int // read descriptors, by attribute path
 }
 
 // maxCachedDirs keeps the cache well inside the 4096 descriptors a
@@ -61,6 +64,35 @@ func (c *dirCache) forget(dir string) {
 	}
 }
 
+// attrFD returns a read descriptor kept open for the attribute at path,
+// or false when it cannot be opened.
+func (c *dirCache) attrFD(path string) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if fd, ok := c.attrs[path]; ok {
+		return fd, true
+	}
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, false
+	}
+	if c.attrs == nil {
+		c.attrs = map[string]int{}
+	}
+	c.attrs[path] = fd
+	return fd, true
+}
+
+// forgetAttr closes the descriptor of the attribute at path.
+func (c *dirCache) forgetAttr(path string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if fd, ok := c.attrs[path]; ok {
+		unix.Close(fd)
+		delete(c.attrs, path)
+	}
+}
+
 // forgetAll closes every descriptor.
 func (c *dirCache) forgetAll() {
 	c.mu.Lock()
@@ -69,12 +101,20 @@ func (c *dirCache) forgetAll() {
 		unix.Close(fd)
 		delete(c.fds, dir)
 	}
+	for path, fd := range c.attrs {
+		unix.Close(fd)
+		delete(c.attrs, path)
+	}
 }
 
-// ReleaseDirs closes the directory descriptors s keeps. s stays usable:
-// it opens them again as needed. A long-lived process calls it after
-// setup, so that removed devices are not kept.
-func (s *Sysfs) ReleaseDirs() { s.dirs.forgetAll() }
+// ReleaseDirs closes the directory descriptors s keeps, and forgets the
+// namespaces it read. s stays usable: it opens and reads them again as
+// needed. A long-lived process calls it after setup, so that removed
+// devices are not kept, and what others change later is seen.
+func (s *Sysfs) ReleaseDirs() {
+	s.dirs.forgetAll()
+	s.fresh.forgetAll()
+}
 
 // at runs op on name relative to dir's descriptor and, when there is none
 // or stale says the lookup through it found nothing, once more by path.
@@ -99,13 +139,37 @@ func isENOENT(err error) bool { return errors.Is(err, unix.ENOENT) }
 
 // readFile reads the attribute at path through its directory's
 // descriptor.
-func (s *Sysfs) readFile(path string) (v string, err error) {
+func (s *Sysfs) readFile(path string) (string, error) {
+	defer s.timeRead(time.Now())
+	return s.readFileUntimed(path)
+}
+
+// readFileUntimed is readFile for a read that is timed as another step:
+// the wait for the probes.
+func (s *Sysfs) readFileUntimed(path string) (v string, err error) {
 	dir, name := splitAttr(path)
 	err = s.at(dir, name, isENOENT, func(dirfd int, name string) error {
 		v, err = readTrimmedAt(dirfd, name, path)
 		return err
 	})
 	return v, err
+}
+
+// readAgain reads an attribute that setup reads again and again (a bus's
+// wait_probe, a region's seeds) through a descriptor kept open: sysfs
+// shows an attribute anew to each read at offset 0, so one pread(2)
+// takes the place of an open, a read and a close. A device that went
+// away fails the read, and the path is tried instead.
+func (s *Sysfs) readAgain(path string) (string, error) {
+	if fd, ok := s.dirs.attrFD(path); ok {
+		buf := make([]byte, 4096)
+		n, err := unix.Pread(fd, buf, 0)
+		if err == nil && n < len(buf) {
+			return strings.TrimSpace(string(buf[:n])), nil
+		}
+		s.dirs.forgetAttr(path)
+	}
+	return s.readFileUntimed(path)
 }
 
 // dirWriter is an AttrWriter that can also write relative to a directory
@@ -137,6 +201,7 @@ func openFoundNothing(err error) bool {
 
 // readlinkIn reads the symlink name in dir, through dir's descriptor.
 func (s *Sysfs) readlinkIn(dir, name string) (target string, err error) {
+	defer s.timeRead(time.Now())
 	buf := make([]byte, 256)
 	err = s.at(dir, name, isENOENT, func(dirfd int, name string) error {
 		n, err := unix.Readlinkat(dirfd, name, buf)
@@ -149,9 +214,20 @@ func (s *Sysfs) readlinkIn(dir, name string) (target string, err error) {
 	return target, err
 }
 
+// has says whether dir holds name, a path relative to it, with one lookup.
+func (s *Sysfs) has(dir, name string) bool {
+	defer s.timeRead(time.Now())
+	err := s.at(dir, name, isENOENT, func(dirfd int, name string) error {
+		var st unix.Stat_t
+		return unix.Fstatat(dirfd, name, &st, 0)
+	})
+	return err == nil
+}
+
 // namesIn lists the directory name in dir ("." for dir itself), unsorted,
 // through dir's descriptor.
 func (s *Sysfs) namesIn(dir, name string) (names []string, err error) {
+	defer s.timeRead(time.Now())
 	err = s.at(dir, name, isENOENT, func(dirfd int, name string) error {
 		names, err = readNamesAt(dirfd, name, filepath.Join(dir, name))
 		return err
@@ -167,4 +243,11 @@ func readNamesAt(dirfd int, name, path string) ([]string, error) {
 	f := os.NewFile(uintptr(fd), path)
 	defer f.Close()
 	return f.Readdirnames(-1)
+}
+
+// timeRead adds the time since start to the kernel's answers to reads.
+// Only the wall clock is read: a read of sysfs never sleeps, and the CPU
+// clock would cost a system call of its own for each.
+func (s *Sysfs) timeRead(start time.Time) {
+	s.Steps.Add(StepKernelRead, time.Since(start))
 }

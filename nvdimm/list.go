@@ -370,35 +370,58 @@ func (s *Sysfs) ScanNamespaces() (nss []Namespace, bad []*ReadError, err error) 
 // Namespace reads one namespace, by device name ("namespace0.1"). The
 // attributes that identify it and its claim must be readable: read as
 // empty, a named namespace would look unnamed or unclaimed.
+//
+// With SoleWriter, a namespace read before, with no write through s
+// since that may have changed it, is not read again (see freshReads).
 func (s *Sysfs) Namespace(dev string) (*Namespace, error) {
+	if !s.SoleWriter {
+		return s.readNamespace(dev)
+	}
+	if ns, ok := s.fresh.lookup(dev); ok {
+		return ns, nil
+	}
+	ns, err := s.readNamespace(dev)
+	if err == nil && s.settled {
+		s.fresh.remember(ns, s.writes)
+	}
+	return ns, err
+}
+
+// readNamespace reads dev from sysfs.
+func (s *Sysfs) readNamespace(dev string) (*Namespace, error) {
 	size, err := s.uintAttr(dev, "size")
 	if err != nil {
 		return nil, fmt.Errorf("read namespace %s: %w", dev, err)
 	}
-	var required [4]string
-	for i, attr := range []string{"uuid", "alt_name", "holder", "holder_class"} {
-		if required[i], err = s.readAttr(dev, attr); err != nil {
+	ns := &Namespace{Dev: dev, Region: regionOf(dev), Size: size, RawSize: size}
+	for _, a := range []struct {
+		name string
+		to   *string
+	}{{"uuid", &ns.UUID}, {"alt_name", &ns.Name}, {"holder", &ns.Holder}} {
+		if *a.to, err = s.readAttr(dev, a.name); err != nil {
 			return nil, fmt.Errorf("read namespace %s: %w", dev, err)
 		}
 	}
-	ns := &Namespace{
-		Dev:     dev,
-		Region:  regionOf(dev),
-		Size:    size,
-		RawSize: size,
-		UUID:    required[0],
-		Name:    required[1],
-		Holder:  required[2],
-		// Root-only in sysfs, and absent for an idle seed.
-		Resource: s.uintOr(dev, "resource"),
+	// Root-only in sysfs, and absent for an idle seed.
+	ns.Resource = s.uintOr(dev, "resource")
+	// The claiming device's name says the mode; only an unclaimed
+	// namespace needs the claim class its label holds.
+	var holderClass string
+	if ns.Holder == "" {
+		if holderClass, err = s.readAttr(dev, "holder_class"); err != nil {
+			return nil, fmt.Errorf("read namespace %s: %w", dev, err)
+		}
 	}
-	ns.Mode = modeOf(ns.Holder, required[3])
-	ns.State = s.stateOf(dev)
-	switch ns.Mode {
-	case ModeRaw:
+	ns.Mode = modeOf(ns.Holder, holderClass)
+	switch {
+	case size == 0:
+		// An idle seed: the kernel binds no namespace without space.
+		ns.State = StateDisabled
+	case ns.Mode == ModeRaw:
 		ns.SectorSize = selectedSize(s.attrOr(dev, "sector_size"), 512)
-		ns.BlockDev = s.firstBlockDev(s.ndDevice(dev))
-	case ModeFsdax, ModeDevdax, ModeSector:
+		ns.BlockDev = s.blockDev(dev, dev, "")
+		ns.State = s.stateWith(dev, ns.BlockDev)
+	default:
 		s.readClaim(ns)
 	}
 	return ns, nil
@@ -408,30 +431,41 @@ func (s *Sysfs) Namespace(dev string) (*Namespace, error) {
 func (s *Sysfs) readClaim(ns *Namespace) {
 	ns.RawUUID, ns.UUID = ns.UUID, ""
 	if ns.Holder == "" {
+		ns.State = s.stateOf(ns.Dev)
 		return
 	}
 	h := ns.Holder
 	ns.UUID = s.attrOr(h, "uuid")
-	ns.State = s.stateOf(h)
 	if size := s.uintOr(h, "size"); size > 0 {
 		ns.Size = size
 	}
 	switch ns.Mode {
 	case ModeSector:
 		ns.SectorSize = selectedSize(s.attrOr(h, "sector_size"), 0)
-		ns.BlockDev = s.firstBlockDev(s.ndDevice(h))
+		ns.BlockDev = s.blockDev(h, ns.Dev, "s")
 	case ModeFsdax:
 		ns.SectorSize = selectedSize(s.attrOr(ns.Dev, "sector_size"), 512)
-		ns.BlockDev = s.firstBlockDev(s.ndDevice(h))
+		ns.BlockDev = s.blockDev(h, ns.Dev, "")
 		fallthrough
 	case ModeDevdax:
 		ns.Map = mapOf(s.attrOr(h, "mode"))
 		ns.Align = s.uintOr(h, "align")
 	}
 	if ns.Mode == ModeDevdax {
-		ns.CharDev = s.childDaxDevice(s.ndDevice(h))
+		ns.CharDev = s.daxDevice(h, ns.Dev)
 		ns.DaxMode = s.daxMode(ns.CharDev)
 	}
+	ns.State = s.stateWith(h, ns.BlockDev+ns.CharDev)
+}
+
+// stateWith is the state of dev, whose probe made device when it made
+// one: only a bound driver makes a block or dax device, so then the
+// driver link need not be read.
+func (s *Sysfs) stateWith(dev, device string) string {
+	if device != "" {
+		return StateEnabled
+	}
+	return s.stateOf(dev)
 }
 
 // stateOf is "enabled" when dev is bound to a driver.
@@ -493,8 +527,15 @@ func selectedSize(attr string, def uint64) uint64 {
 	return def
 }
 
-// firstBlockDev returns the gendisk a device directory holds, "pmem0".
-func (s *Sysfs) firstBlockDev(dir string) string {
+// blockDev returns the gendisk that the probe of the nd device dev made
+// for the namespace nsDev, "pmem0.3": first the name pmem gives it, looked
+// up alone, then any name, by listing. The listing reads a directory of
+// twenty entries, the lookup one name.
+func (s *Sysfs) blockDev(dev, nsDev, suffix string) string {
+	dir := s.ndDevice(dev)
+	if name := diskName(nsDev, suffix); name != "" && s.has(dir, filepath.Join("block", name)) {
+		return name
+	}
 	names, err := s.namesIn(dir, "block")
 	if err != nil || len(names) == 0 {
 		return ""
@@ -503,9 +544,14 @@ func (s *Sysfs) firstBlockDev(dir string) string {
 	return names[0]
 }
 
-// childDaxDevice returns the daxN.M device that dax_pmem created under an
-// nd dax device's directory.
-func (s *Sysfs) childDaxDevice(dir string) string {
+// daxDevice returns the daxN.M device that dax_pmem made under the nd dax
+// device dev for the namespace nsDev: first the name it gives it, then
+// any, by listing.
+func (s *Sysfs) daxDevice(dev, nsDev string) string {
+	dir := s.ndDevice(dev)
+	if name := daxName(nsDev); name != "" && s.has(dir, name) {
+		return name
+	}
 	names, err := s.namesIn(dir, ".")
 	if err != nil {
 		return ""
@@ -519,8 +565,41 @@ func (s *Sysfs) childDaxDevice(dir string) string {
 	return ""
 }
 
-// sortDeviceNames orders names by their numbers, so region10 follows
-// region9 and namespace0.10 follows namespace0.9.
+// diskName is the name pmem gives the disk of the namespace nsDev,
+// "namespaceR.N": pmemR.N, or pmemR when N is 0, and suffix behind it, "s"
+// for a BTT (nvdimm_namespace_disk_name in the kernel's
+// drivers/nvdimm/namespace_devs.c). "" for a name of another form.
+func diskName(nsDev, suffix string) string {
+	region, id, ok := namespaceID(nsDev)
+	switch {
+	case !ok:
+		return ""
+	case id == "0":
+		return "pmem" + region + suffix
+	}
+	return "pmem" + region + "." + id + suffix
+}
+
+// daxName is the name dax_pmem gives the dax device of the namespace
+// nsDev: daxR.N (the kernel's drivers/dax/pmem.c).
+func daxName(nsDev string) string {
+	region, id, ok := namespaceID(nsDev)
+	if !ok {
+		return ""
+	}
+	return "dax" + region + "." + id
+}
+
+// namespaceID splits "namespaceR.N" into R and N.
+func namespaceID(nsDev string) (region, id string, ok bool) {
+	rest, found := strings.CutPrefix(nsDev, "namespace")
+	if !found {
+		return "", "", false
+	}
+	region, id, ok = strings.Cut(rest, ".")
+	return region, id, ok && region != "" && id != ""
+}
+
 func sortDeviceNames(names []string) {
 	slices.SortFunc(names, func(a, b string) int {
 		pa, na := splitDeviceName(a)

@@ -190,3 +190,22 @@ func TestFormatSize(t *testing.T) {
 		}
 	}
 }
+
+// TestDeviceNames checks the names the kernel gives a namespace's disk
+// and dax device, which a read looks up before listing.
+func TestDeviceNames(t *testing.T) {
+	for _, tc := range []struct{ ns, suffix, disk, dax string }{
+		{"namespace0.0", "", "pmem0", "dax0.0"},
+		{"namespace0.12", "", "pmem0.12", "dax0.12"},
+		{"namespace1.3", "s", "pmem1.3s", "dax1.3"},
+		{"pfn0.1", "", "", ""},
+		{"namespace0", "", "", ""},
+	} {
+		if got := diskName(tc.ns, tc.suffix); got != tc.disk {
+			t.Errorf("diskName(%q, %q) = %q, want %q", tc.ns, tc.suffix, got, tc.disk)
+		}
+		if got := daxName(tc.ns); got != tc.dax {
+			t.Errorf("daxName(%q) = %q, want %q", tc.ns, got, tc.dax)
+		}
+	}
+}

@@ -51,6 +51,16 @@ func (s *Steps) Since(step string, start Mark) {
 	s.add(step, wall, cpu)
 }
 
+// SinceWall adds the wall time since start to step, and none to its CPU
+// time: for steps that run once per device, where reading the CPU clock
+// would cost a system call each time.
+func (s *Steps) SinceWall(step string, start time.Time) {
+	if s == nil {
+		return
+	}
+	s.add(step, time.Since(start), 0)
+}
+
 // Add adds d of wall time to step, none of it known to be on the CPU.
 func (s *Steps) Add(step string, d time.Duration) {
 	if s == nil {

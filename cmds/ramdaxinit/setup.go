@@ -221,6 +221,9 @@ func bringUp(l *logger, modules []string, steps *timing.Steps, as runAs) (*nvdim
 	sys := nvdimm.New("/sys")
 	sys.Logf = l.Debugf
 	sys.Steps = steps
+	// As /init nothing else runs yet; on the OS, early in its boot,
+	// only udev, which writes nothing to the nd bus.
+	sys.SoleWriter = true
 	start = timing.Now()
 	bus, err := sys.BindRamdax()
 	steps.Since(stepTakeover, start)
