@@ -32,9 +32,10 @@ var (
 	scriptEnd    = regexp.MustCompile(`\[\s*(\d+\.\d+)\] bench: end`)
 	scriptFailed = regexp.MustCompile(`bench: failed .*`) // the console above it says why
 	// ramdaxinit's line after the table: its time to ready, the kernel's
-	// share of it, the time other tasks had the CPU between its kernel
-	// calls, and its own time on the CPU.
-	ramdaxTime = regexp.MustCompile(`ramdax: time: ([0-9.]+) ms to ready, kernel ([0-9.]+) ms, other tasks ([0-9.]+) ms, ramdaxinit ([0-9.]+) ms`)
+	// share of it, the kernel's answers to its reads, the time other
+	// tasks had the CPU between its kernel calls, and its own time on
+	// the CPU.
+	ramdaxTime = regexp.MustCompile(`ramdax: time: ([0-9.]+) ms to ready, kernel ([0-9.]+) ms, reads ([0-9.]+) ms, other tasks ([0-9.]+) ms, ramdaxinit ([0-9.]+) ms`)
 )
 
 // bootResult is one boot, from QEMU's start to the ready line.
@@ -58,6 +59,9 @@ type bootResult struct {
 	// sysfs writes, binds and waits for probes, from ramdaxinit's time
 	// line: the floor of any tool that makes the same calls.
 	KernelFloor float64
+	// Reads is the part of RamdaxinitSetup the kernel took to answer
+	// ramdaxinit's reads of sysfs: attributes, links and listings.
+	Reads float64
 	// OtherTasks is the part of RamdaxinitSetup outside those calls in
 	// which ramdaxinit was off the CPU: on one CPU, mkfs and the kernel's
 	// threads finishing what its binds started. Own is the rest, ramdaxinit's own
@@ -132,8 +136,10 @@ func timeBoot(clock *consoleClock, start time.Time, ready *regexp.Regexp) (bootR
 		ms, _ := strconv.ParseFloat(m[2], 64)
 		r.KernelFloor = ms / 1000
 		ms, _ = strconv.ParseFloat(m[3], 64)
-		r.OtherTasks = ms / 1000
+		r.Reads = ms / 1000
 		ms, _ = strconv.ParseFloat(m[4], 64)
+		r.OtherTasks = ms / 1000
+		ms, _ = strconv.ParseFloat(m[5], 64)
 		r.Own = ms / 1000
 	}
 	if ready == scriptReady {
@@ -289,6 +295,7 @@ func bootRow(s bootSetup, accel string, rs []bootResult) Row {
 	}
 	if rs[0].KernelFloor > 0 {
 		values["floor"] = med(func(r bootResult) float64 { return r.KernelFloor })
+		values["reads"] = med(func(r bootResult) float64 { return r.Reads })
 		values["others"] = med(func(r bootResult) float64 { return r.OtherTasks })
 		values["own"] = med(func(r bootResult) float64 { return r.Own })
 	}

@@ -80,6 +80,8 @@ func benchSetupScale(b *testing.B, mode string, n, rounds int) {
 			values["keep_self"] = median(rs, func(r setupRun) float64 { return r.Keep.RamdaxinitSetup })
 			values["create_floor"] = median(rs, func(r setupRun) float64 { return r.Create.KernelFloor })
 			values["keep_floor"] = median(rs, func(r setupRun) float64 { return r.Keep.KernelFloor })
+			values["create_reads"] = median(rs, func(r setupRun) float64 { return r.Create.Reads })
+			values["keep_reads"] = median(rs, func(r setupRun) float64 { return r.Keep.Reads })
 			values["create_others"] = median(rs, func(r setupRun) float64 { return r.Create.OtherTasks })
 			values["keep_others"] = median(rs, func(r setupRun) float64 { return r.Keep.OtherTasks })
 		}
@@ -99,8 +101,8 @@ func setupOnce(b *testing.B, tool, mode string, n int, name string) setupRun {
 	checkSetup(b, name+" first boot", create, n, n, 0)
 	keep := fromInit(bootToReady(b, name+"-keep", ready, opts...), ready)
 	checkSetup(b, name+" second boot", keep, n, 0, n)
-	b.Logf("bench: %s: create %.3f s (floor %.3f, other tasks %.3f), keep %.3f s (floor %.3f, other tasks %.3f)",
-		name, create.Setup, create.KernelFloor, create.OtherTasks, keep.Setup, keep.KernelFloor, keep.OtherTasks)
+	b.Logf("bench: %s: create %.3f s (floor %.3f, reads %.3f, other tasks %.3f), keep %.3f s (floor %.3f, reads %.3f, other tasks %.3f)",
+		name, create.Setup, create.KernelFloor, create.Reads, create.OtherTasks, keep.Setup, keep.KernelFloor, keep.Reads, keep.OtherTasks)
 	return setupRun{create, keep}
 }
 

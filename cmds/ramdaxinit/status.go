@@ -73,16 +73,17 @@ func printTable(l *logger, st *status.Status) {
 }
 
 // timeLine splits the time to ready into the kernel's share (the sysfs
-// writes, binds and waits themselves, the floor of any tool), the time
-// other tasks had the CPU between those calls (mkfs, and the kernel's
-// threads finishing what a bind started), and ramdaxinit's own time on
-// the CPU. The three add up to the first.
+// writes, binds and waits themselves, the floor of any tool), the
+// kernel's answers to ramdaxinit's reads of sysfs, the time other tasks
+// had the CPU between those calls (mkfs, and the kernel's threads
+// finishing what a bind started), and ramdaxinit's own time on the CPU.
+// The four add up to the first.
 func timeLine(wall, cpu time.Duration, steps *timing.Steps) string {
-	kernel := nvdimm.KernelTime(steps)
-	own := max(cpu-nvdimm.KernelCPU(steps), 0)
-	others := max(wall-kernel-own, 0)
-	return fmt.Sprintf("%s to ready, kernel %s, other tasks %s, ramdaxinit %s",
-		timing.Millis(wall), timing.Millis(kernel), timing.Millis(others), timing.Millis(own))
+	kernel, reads := nvdimm.KernelTime(steps), nvdimm.ReadTime(steps)
+	own := max(cpu-nvdimm.KernelCPU(steps)-reads, 0)
+	others := max(wall-kernel-reads-own, 0)
+	return fmt.Sprintf("%s to ready, kernel %s, reads %s, other tasks %s, ramdaxinit %s",
+		timing.Millis(wall), timing.Millis(kernel), timing.Millis(reads), timing.Millis(others), timing.Millis(own))
 }
 
 // stepLine says where setup's time went: the kernel's share (the sysfs
@@ -94,9 +95,10 @@ func stepLine(steps *timing.Steps) string {
 	isAfter := func(step string) bool { return slices.Contains(afterSteps, step) }
 	top, after := steps.Filter(isTop), steps.Filter(isAfter)
 	inner := steps.Filter(func(step string) bool { return !isTop(step) && !isAfter(step) })
-	return fmt.Sprintf("time by step: kernel %s (%d writes, %d binds, %d waits); steps: %s; within them: %s; after the clock: %s",
+	return fmt.Sprintf("time by step: kernel %s (%d writes, %d binds, %d waits), reads %s (%d); steps: %s; within them: %s; after the clock: %s",
 		timing.Millis(nvdimm.KernelTime(steps)), steps.Count(nvdimm.StepKernelWrite),
-		steps.Count(nvdimm.StepKernelBind), steps.Count(nvdimm.StepKernelWait), top, inner, after)
+		steps.Count(nvdimm.StepKernelBind), steps.Count(nvdimm.StepKernelWait),
+		timing.Millis(nvdimm.ReadTime(steps)), steps.Count(nvdimm.StepKernelRead), top, inner, after)
 }
 
 func orDash(s string) string {
