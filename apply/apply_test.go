@@ -69,8 +69,9 @@ func (m *fakeMedia) Mount(device, dir, fs string) error {
 // logLines collects what apply logs.
 type logLines []string
 
-func (l *logLines) Printf(format string, args ...any) { *l = append(*l, fmt.Sprintf(format, args...)) }
-func (l *logLines) Debugf(format string, args ...any) {}
+func (l *logLines) Printf(format string, args ...any)  { *l = append(*l, fmt.Sprintf(format, args...)) }
+func (l *logLines) Detailf(format string, args ...any) { l.Printf(format, args...) }
+func (l *logLines) Debugf(format string, args ...any)  {}
 
 // rig is a fake ramdax system (see nvdimmtest.Ramdax: fsdax "fs" on
 // pmem0, devdax "dd", an unnamed raw namespace, sector "sec", 112 MiB

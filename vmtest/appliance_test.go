@@ -2,9 +2,11 @@ package vmtest
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/Netflix/go-expect"
 	"github.com/hugelgupf/vmtest/qemu"
 	"github.com/u-root/mkuimage/uimage"
 
@@ -123,11 +125,11 @@ func TestApplianceConsole(t *testing.T) {
 	vm := Start(t, "appliance", append(twoRegions, WithInitramfs(initramfs), WithCmdline(
 		"ramdax.ns=db:fsdax:128M:fs=ext4:mount=/mnt/db", "ramdax.ns=cache:devdax:64M", "ramdax.then=poweroff"))...)
 	expectLines(t, vm,
-		"ramdax: db: created fsdax 128M at /dev/pmem0",
 		"ramdax: db: made ext4 on /dev/pmem0",
-		"ramdax: cache: created devdax 64M at /dev/dax0.1",
 		"ramdax: checked 2 namespaces: names unique, no overlaps, status agrees with sysfs",
 		"ramdax: ready 2 namespaces (2 created, 0 kept, 0 conflicts, 0 unmanaged)")
+	expectRows(t, vm, tableRow("db", "fsdax", "", "/dev/pmem0", "/mnt/db", "created"),
+		tableRow("cache", "devdax", "", "/dev/dax0.1", "-", "created"))
 	if err := vm.Wait(); err != nil {
 		t.Errorf("VM: %v", err)
 	}
@@ -173,6 +175,33 @@ func expectLines(t *testing.T, vm *qemu.VM, lines ...string) {
 	}
 }
 
+// tableRow matches a namespace's row of the status table that follows
+// the ready line: "ramdax: NAME", then the columns given (MODE, SIZE,
+// DEVICE, MOUNT, STATE), in order, each padded; "" stands for any value.
+// Setup logs what it creates only to the kernel log, and to the console
+// under ramdax.debug: the table shows it.
+func tableRow(name string, cols ...string) *regexp.Regexp {
+	pattern := regexp.QuoteMeta("ramdax: " + name)
+	for _, c := range cols {
+		col := `\S+`
+		if c != "" {
+			col = regexp.QuoteMeta(c)
+		}
+		pattern += ` +` + col
+	}
+	return regexp.MustCompile(pattern + `[ \r\n]`)
+}
+
+// expectRows waits for each row in turn.
+func expectRows(t *testing.T, vm *qemu.VM, rows ...*regexp.Regexp) {
+	t.Helper()
+	for _, r := range rows {
+		if _, err := vm.Console.Expect(expect.Regexp(r)); err != nil {
+			t.Fatalf("console never showed a row like %q: %v", r, err)
+		}
+	}
+}
+
 // TestApplianceDistroKernel boots Debian's cloud kernel, which has RAMDAX
 // and friends as modules, with the appliance image for it: ramdaxinit
 // loads the modules, sets the layout up, and a second boot over the same
@@ -203,13 +232,14 @@ func TestApplianceBadInput(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		cmdline []string
-		also    []string // further console lines to expect, after the errors
+		also    []string         // further console lines to expect, after the errors
+		rows    []*regexp.Regexp // then rows of the status table
 	}{
 		{"malformed", []string{"ramdax.ns=db:fsdax:12X", "ramdax.ns=ok:raw:64M", "ramdax.ns=bad-mode:fast:64M",
 			"ramdax.nss=typo:raw:16M", "ramdax.then=sideways", "ramdax.ns=mis:fsdax:20M"},
-			[]string{"ramdax: ok: created raw 64M at /dev/pmem0", "ramdax: ready 1 namespaces (1 created"}},
+			[]string{"ramdax: ready 1 namespaces (1 created"}, []*regexp.Regexp{tableRow("ok", "raw", "64M", "/dev/pmem0", "-", "created")}},
 		{"no-carveout", []string{"ramdax.ns=db:fsdax:64M"},
-			[]string{"ramdax: no memmap=SIZE!START carveout on the command line: nothing to set up"}},
+			[]string{"ramdax: no memmap=SIZE!START carveout on the command line: nothing to set up"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := &Machine{}
@@ -229,6 +259,7 @@ func TestApplianceBadInput(t *testing.T) {
 			defer vm.Wait()
 			defer vm.Kill()
 			expectLines(t, vm, append(want, tc.also...)...)
+			expectRows(t, vm, tc.rows...)
 			expectShell(t, vm)
 		})
 	}

@@ -3,6 +3,7 @@ package vmtest
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -38,23 +39,22 @@ func TestISO(t *testing.T) {
 	})
 	t.Run("edited", func(t *testing.T) {
 		bootISO(t, "iso-edited", []Option{WithCDROM(iso)}, appendParam("ramdax.ns=extra:raw:16M"),
-			"ramdax: extra: created raw 16M",
-			"ramdax: ready 4 namespaces (4 created, 0 kept, 0 conflicts, 0 unmanaged)")
+			"ramdax: ready 4 namespaces (4 created, 0 kept, 0 conflicts, 0 unmanaged)", tableRow("extra", "raw", "16M", "", "-", "created"))
 	})
 }
 
 // bootISO waits for grub's menu, acts at it and waits for lines.
-func bootISO(t *testing.T, name string, opts []Option, atMenu func(*testing.T, *qemu.VM), lines ...string) {
+func bootISO(t *testing.T, name string, opts []Option, atMenu func(*testing.T, *qemu.VM), ready string, rows ...*regexp.Regexp) {
 	start := time.Now()
 	vm := Start(t, name, opts...)
 	defer vm.Wait()
 	defer vm.Kill()
 	expectLines(t, vm, "RAMDAX appliance")
 	atMenu(t, vm)
-	// The invariants line comes right before the ready line, which is last.
-	last := len(lines) - 1
-	expectLines(t, vm, append(append(lines[:last:last], invariantsHeld), lines[last])...)
+	// The invariants line comes right before the ready line.
+	expectLines(t, vm, invariantsHeld, ready)
 	t.Logf("%s: ready line %.1f s after QEMU started", name, time.Since(start).Seconds())
+	expectRows(t, vm, rows...)
 }
 
 // pressEnter boots the menu's default entry without waiting for the timeout.
