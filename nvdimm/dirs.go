@@ -23,7 +23,7 @@ import (
 // answer.
 type dirCache struct {
 	mu    sync.Mutex
-	fds   map[string]int
+	fds   map[string]int // O_PATH descriptors, by directory
 	attrs map[string]int // read descriptors, by attribute path
 }
 
@@ -35,75 +35,59 @@ const maxCachedDirs = 2048
 // fd returns a descriptor for dir, or false when dir cannot be opened or
 // the cache is full: the caller then uses the path.
 func (c *dirCache) fd(dir string) (int, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if fd, ok := c.fds[dir]; ok {
-		return fd, true
-	}
-	if len(c.fds) >= maxCachedDirs {
-		return 0, false
-	}
-	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return 0, false
-	}
-	if c.fds == nil {
-		c.fds = map[string]int{}
-	}
-	c.fds[dir] = fd
-	return fd, true
-}
-
-// forget closes the descriptor of dir.
-func (c *dirCache) forget(dir string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if fd, ok := c.fds[dir]; ok {
-		unix.Close(fd)
-		delete(c.fds, dir)
-	}
+	return c.open(&c.fds, dir, unix.O_PATH|unix.O_DIRECTORY)
 }
 
 // attrFD returns a read descriptor kept open for the attribute at path,
-// or false when it cannot be opened.
+// or false as fd does.
 func (c *dirCache) attrFD(path string) (int, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if fd, ok := c.attrs[path]; ok {
-		return fd, true
-	}
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return 0, false
-	}
-	if c.attrs == nil {
-		c.attrs = map[string]int{}
-	}
-	c.attrs[path] = fd
-	return fd, true
+	return c.open(&c.attrs, path, unix.O_RDONLY)
 }
 
+// forget closes the descriptor of dir.
+func (c *dirCache) forget(dir string) { c.close(c.fds, dir) }
+
 // forgetAttr closes the descriptor of the attribute at path.
-func (c *dirCache) forgetAttr(path string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if fd, ok := c.attrs[path]; ok {
-		unix.Close(fd)
-		delete(c.attrs, path)
-	}
-}
+func (c *dirCache) forgetAttr(path string) { c.close(c.attrs, path) }
 
 // forgetAll closes every descriptor.
 func (c *dirCache) forgetAll() {
+	for _, m := range []map[string]int{c.fds, c.attrs} {
+		for path := range m {
+			c.close(m, path)
+		}
+	}
+}
+
+// open returns the descriptor m holds for path, opening it with flags
+// first when there is none.
+func (c *dirCache) open(m *map[string]int, path string, flags int) (int, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for dir, fd := range c.fds {
-		unix.Close(fd)
-		delete(c.fds, dir)
+	if fd, ok := (*m)[path]; ok {
+		return fd, true
 	}
-	for path, fd := range c.attrs {
+	if len(c.fds)+len(c.attrs) >= maxCachedDirs {
+		return 0, false
+	}
+	fd, err := unix.Open(path, flags|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, false
+	}
+	if *m == nil {
+		*m = map[string]int{}
+	}
+	(*m)[path] = fd
+	return fd, true
+}
+
+// close closes the descriptor m holds for path.
+func (c *dirCache) close(m map[string]int, path string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if fd, ok := m[path]; ok {
 		unix.Close(fd)
-		delete(c.attrs, path)
+		delete(m, path)
 	}
 }
 

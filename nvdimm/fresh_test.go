@@ -19,22 +19,16 @@ func TestSoleWriterReadsAgainOnlyWhatItChanged(t *testing.T) {
 	if err := s.WaitProbe(); err != nil {
 		t.Fatal(err)
 	}
-	name := func(dev string) string {
+	read := func(dev string) *Namespace {
 		t.Helper()
 		ns, err := s.Namespace(dev)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return ns.Name
+		return ns
 	}
-	align := func(dev string) uint64 {
-		t.Helper()
-		ns, err := s.Namespace(dev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ns.Align
-	}
+	name := func(dev string) string { return read(dev).Name }
+	align := func(dev string) uint64 { return read(dev).Align }
 
 	name("namespace0.2")
 	tr.ND("namespace0.2", "alt_name", "behind")

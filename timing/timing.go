@@ -55,10 +55,7 @@ func (s *Steps) Since(step string, start Mark) {
 // time: for steps that run once per device, where reading the CPU clock
 // would cost a system call each time.
 func (s *Steps) SinceWall(step string, start time.Time) {
-	if s == nil {
-		return
-	}
-	s.add(step, time.Since(start), 0)
+	s.Add(step, time.Since(start))
 }
 
 // Add adds d of wall time to step, none of it known to be on the CPU.
