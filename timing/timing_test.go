@@ -1,6 +1,7 @@
 package timing
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -48,8 +49,10 @@ func TestSinceCountsCPU(t *testing.T) {
 	}
 	s.Since("spin", start)
 	wall, cpu := s.Spent("spin"), s.CPU("spin")
-	if cpu <= 0 || cpu > wall+time.Millisecond {
-		t.Errorf("a 20 ms spin: wall %v, CPU %v; want CPU above 0 and not above the wall time", wall, cpu)
+	// The process's clock counts every thread, and the runtime's (the
+	// collector's, sysmon) may run beside the spin on the other CPUs.
+	if most := wall * time.Duration(runtime.GOMAXPROCS(0)); cpu <= 0 || cpu > most+time.Millisecond {
+		t.Errorf("a 20 ms spin: wall %v, CPU %v; want CPU above 0 and at most %v", wall, cpu, most)
 	}
 	if !strings.Contains(s.String(), "(CPU ") {
 		t.Errorf("String() = %q, want the CPU share", s.String())
