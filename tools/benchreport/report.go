@@ -247,7 +247,7 @@ func (r *report) setupPoints(mode string) []setupPoint {
 }
 
 func (r *report) setup(b *strings.Builder) {
-	b.WriteString("2. Setup scaling: N namespaces of 16 MiB in one region, in each mode, built-in kernel; a first boot creates them, a second keeps them\n")
+	b.WriteString("2. Setup scaling: N namespaces of 16 MiB in one region, in each mode, built-in kernel; a first boot creates them, a second keeps them; the carveout's RAM is backed on the host before the first\n")
 	row, ok := r.find(bench.Setup, "ramdaxinit")
 	if !ok {
 		b.WriteString("   not measured\n")
