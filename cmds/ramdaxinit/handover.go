@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ramdax/appliance/console"
 	"github.com/ramdax/appliance/service"
 	"golang.org/x/sys/unix"
 )
@@ -147,17 +148,7 @@ func closeStdio(cmd *exec.Cmd) {
 const drainTimeout = 5 * time.Second
 
 // drainConsole lets the console send what it still buffers (tcdrain).
-func drainConsole() {
-	done := make(chan struct{})
-	go func() {
-		unix.IoctlSetInt(int(os.Stdout.Fd()), unix.TCSBRK, 1)
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(drainTimeout):
-	}
-}
+func drainConsole() { _ = console.Drain(os.Stdout, drainTimeout) }
 
 // powerOff syncs and powers the machine off. cmd is LINUX_REBOOT_CMD_POWER_OFF
 // or LINUX_REBOOT_CMD_RESTART.

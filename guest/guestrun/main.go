@@ -25,9 +25,11 @@ import (
 	"log"
 	"os"
 	"os/exec"
+	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ramdax/appliance/console"
 	"github.com/ramdax/appliance/kmod"
 )
 
@@ -79,9 +81,11 @@ func main() {
 		log.Printf("guestrun: %v", err)
 	}
 	unix.Sync()
-	// Wait until the console has sent the verdicts (tcdrain): power-off
-	// drops what the serial port still buffers.
-	unix.IoctlSetInt(int(os.Stdout.Fd()), unix.TCSBRK, 1)
+	// Wait until the console has sent the verdicts: power-off drops
+	// what the serial port still buffers.
+	if err := console.Drain(os.Stdout, 5*time.Second); err != nil {
+		log.Printf("guestrun: %v", err)
+	}
 	if err := unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF); err != nil {
 		log.Printf("guestrun: power off: %v", err)
 	}

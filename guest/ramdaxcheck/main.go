@@ -23,9 +23,12 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"log"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/ramdax/appliance/console"
 	"github.com/ramdax/appliance/guest/knowndata"
 	"github.com/ramdax/appliance/guest/testparams"
 	"github.com/ramdax/appliance/invariant"
@@ -64,9 +67,11 @@ func main() {
 		c.nextSoakCycle(soak) // only returns on failure
 	}
 	unix.Sync()
-	// Wait until the console has sent the verdict (tcdrain): power-off
-	// drops what the serial port still buffers.
-	unix.IoctlSetInt(int(os.Stdout.Fd()), unix.TCSBRK, 1)
+	// Wait until the console has sent the verdict: power-off drops
+	// what the serial port still buffers.
+	if err := console.Drain(os.Stdout, 5*time.Second); err != nil {
+		log.Printf("ramdaxcheck: %v", err)
+	}
 	unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
 }
 
