@@ -11,6 +11,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// DrainLimit is how long the image's programs wait for the console
+// before a power-off, reboot or kexec.
+const DrainLimit = 5 * time.Second
+
 // Drain waits until the terminal f has sent every byte written to it
 // (tcdrain), for at most limit: a serial line held off by flow control
 // would never drain.

@@ -143,12 +143,8 @@ func closeStdio(cmd *exec.Cmd) {
 	}
 }
 
-// drainTimeout bounds the wait for the console to send its last lines: a
-// serial line with flow control held off would otherwise never drain.
-const drainTimeout = 5 * time.Second
-
 // drainConsole lets the console send what it still buffers (tcdrain).
-func drainConsole() { _ = console.Drain(os.Stdout, drainTimeout) }
+func drainConsole() { _ = console.Drain(os.Stdout, console.DrainLimit) }
 
 // powerOff syncs and powers the machine off. cmd is LINUX_REBOOT_CMD_POWER_OFF
 // or LINUX_REBOOT_CMD_RESTART.

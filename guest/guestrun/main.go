@@ -25,7 +25,6 @@ import (
 	"log"
 	"os"
 	"os/exec"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -83,7 +82,7 @@ func main() {
 	unix.Sync()
 	// Wait until the console has sent the verdicts: power-off drops
 	// what the serial port still buffers.
-	if err := console.Drain(os.Stdout, 5*time.Second); err != nil {
+	if err := console.Drain(os.Stdout, console.DrainLimit); err != nil {
 		log.Printf("guestrun: %v", err)
 	}
 	if err := unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF); err != nil {

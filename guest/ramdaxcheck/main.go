@@ -26,7 +26,6 @@ import (
 	"log"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/ramdax/appliance/console"
 	"github.com/ramdax/appliance/guest/knowndata"
@@ -69,7 +68,7 @@ func main() {
 	unix.Sync()
 	// Wait until the console has sent the verdict: power-off drops
 	// what the serial port still buffers.
-	if err := console.Drain(os.Stdout, 5*time.Second); err != nil {
+	if err := console.Drain(os.Stdout, console.DrainLimit); err != nil {
 		log.Printf("ramdaxcheck: %v", err)
 	}
 	unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
