@@ -2,8 +2,6 @@ package bench
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -41,33 +39,6 @@ func scaleMemory(n int) int64 {
 // belowHole is where QEMU's RAM above 4 GiB starts in the RAM file: the
 // guest's 3 GiB below the PCI hole come first.
 const belowHole = 3 << 30
-
-// touchCarveout writes zeros over the part of ramFile that holds the
-// carveout of n namespaces, before the first boot. The host behind this
-// rig backs a page of the file only when it is first touched, at about
-// 10 ms per 2 MiB, which no server's RAM costs: without this, whoever
-// touched a page first paid for it, the kernel's bind for the struct
-// pages it writes and ramdaxinit's wipe for a devdax device's first data
-// page, and that was most of both.
-func touchCarveout(tb testing.TB, ramFile string, n int) {
-	tb.Helper()
-	f, err := os.OpenFile(ramFile, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	// QEMU wants the file the size of the RAM.
-	if err := f.Truncate(scaleMemory(n)); err != nil {
-		tb.Fatal(err)
-	}
-	zeros := make([]byte, 2<<20)
-	size := carveoutSize(n)
-	for off := int64(0); off < size; off += int64(len(zeros)) {
-		if _, err := f.WriteAt(zeros[:min(int64(len(zeros)), size-off)], belowHole+off); err != nil {
-			tb.Fatalf("touch the carveout in %s: %v", ramFile, err)
-		}
-	}
-}
 
 // setupOptions boots the scale machine for tool and the ready line to
 // wait for. ramdaxinit takes the real boot path: the appliance image as
@@ -132,11 +103,10 @@ func benchSetupScale(b *testing.B, mode string, n, rounds int) {
 	}
 }
 
-// setupOnce boots twice over fresh RAM whose carveout the host has
-// backed: tool creates n namespaces of mode, then finds them.
+// setupOnce boots twice on RAM the host has backed, over a zeroed
+// carveout: tool creates n namespaces of mode, then finds them.
 func setupOnce(b *testing.B, tool, mode string, n int, name string) setupRun {
-	ram := filepath.Join(b.TempDir(), "ram")
-	touchCarveout(b, ram, n)
+	ram := backedRAM(b, scaleMemory(n), belowHole, carveoutSize(n))
 	opts, ready := setupOptions(b, n, mode, tool, ram)
 	create := fromInit(bootToReady(b, name+"-create", ready, opts...), ready)
 	checkSetup(b, name+" first boot", create, n, n, 0)

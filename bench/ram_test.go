@@ -1,0 +1,94 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// The host behind this rig backs a page of a guest's RAM only when
+// something first touches it, at about 10 ms per 2 MiB, which no server's
+// RAM costs: whoever touched a page first paid for it, the kernel's binds
+// for the struct pages they write, mkfs for the page cache it fills, and
+// ramdaxinit's wipe for a devdax device's first data page. So every boot
+// of the default layout and of the scaling rows runs on a RAM file whose
+// pages the host backed before QEMU started.
+
+// ramFiles are the backed RAM files by size, kept for the test binary's
+// life: writing one takes seconds, zeroing a carveout in it milliseconds.
+var ramFiles = struct {
+	sync.Mutex
+	bySize map[int64]string
+}{bySize: map[int64]string{}}
+
+// backedRAM returns a RAM file of size bytes, every byte of it written
+// once, and zeros over [carveoutAt, carveoutAt+carveoutSize) so that the
+// guest finds no labels there: a first boot, on RAM the host has backed.
+func backedRAM(tb testing.TB, size, carveoutAt, carveoutSize int64) string {
+	tb.Helper()
+	ramFiles.Lock()
+	defer ramFiles.Unlock()
+	path, ok := ramFiles.bySize[size]
+	if !ok {
+		f, err := os.CreateTemp(ramDir(size), "ramdax-bench-ram-")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		f.Close()
+		path = f.Name()
+		ramFiles.bySize[size] = path
+		if err := writeZeros(path, size, 0, size); err != nil {
+			tb.Fatalf("back the guest's RAM: %v", err)
+		}
+	} else if err := writeZeros(path, size, carveoutAt, carveoutSize); err != nil {
+		tb.Fatalf("clear the carveout: %v", err)
+	}
+	return path
+}
+
+// ramDir is where a RAM file of size bytes goes: /dev/shm when it has
+// room for twice that, so that no writeback to a disk competes with the
+// guests, else the temporary directory.
+func ramDir(size int64) string {
+	var fs unix.Statfs_t
+	if unix.Statfs("/dev/shm", &fs) == nil && int64(fs.Bavail)*fs.Bsize > 2*size {
+		return "/dev/shm"
+	}
+	return os.TempDir()
+}
+
+// removeRAMFiles deletes the RAM files, once the benchmarks are done.
+func removeRAMFiles() {
+	for _, path := range ramFiles.bySize {
+		os.Remove(path)
+	}
+}
+
+// writeZeros makes path size bytes long, with zeros in [off, off+n).
+func writeZeros(path string, size, off, n int64) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	// QEMU wants the file the size of the RAM.
+	if err := f.Truncate(size); err != nil {
+		return err
+	}
+	zeros := make([]byte, 2<<20)
+	for at := off; at < off+n; at += int64(len(zeros)) {
+		if _, err := f.WriteAt(zeros[:min(int64(len(zeros)), off+n-at)], at); err != nil {
+			return fmt.Errorf("write zeros into %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	removeRAMFiles()
+	os.Exit(code)
+}
