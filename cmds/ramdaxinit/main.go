@@ -11,7 +11,7 @@
 //
 // Description:
 //
-//	As PID 1 it mounts the early file systems with u-root's libinit, makes
+//	As PID 1 it mounts the early file systems (rootfs.go), makes
 //	sure the nvdimm drivers are there (loading modules on a modular
 //	kernel), moves the memmap= carveouts to the ramdax driver, reconciles
 //	the namespaces on the labels with the ramdax.ns= parameters (create
@@ -43,11 +43,9 @@ import (
 	"strings"
 
 	"github.com/ramdax/appliance/layout"
+	"github.com/ramdax/appliance/network"
 	"github.com/ramdax/appliance/status"
 	"github.com/ramdax/appliance/timing"
-	"github.com/u-root/u-root/pkg/libinit"
-	"github.com/u-root/u-root/pkg/ulog"
-	"golang.org/x/sys/unix"
 )
 
 func main() {
@@ -67,7 +65,6 @@ func main() {
 		return
 	}
 	if os.Getpid() == 1 {
-		libinit.SetEnv()
 		createRootfs()
 		keepKernelLog()
 	}
@@ -84,7 +81,9 @@ func main() {
 		// The loopback, for the services and the shell: setup needs no
 		// network, and bringing it up took 28 ms before the ready line
 		// under emulation.
-		libinit.NetInit()
+		if err := network.Loopback(); err != nil {
+			l.Printf("error: %v", err)
+		}
 	}
 	safeHandOver(l, then, st)
 	if os.Getpid() == 1 {
@@ -98,39 +97,6 @@ type logWriter struct{ l *logger }
 func (w logWriter) Write(p []byte) (int, error) {
 	w.l.Printf("%s", strings.TrimRight(string(p), "\n"))
 	return len(p), nil
-}
-
-// createRootfs is libinit.CreateRootfs without its cgroup mounts: nothing
-// here uses cgroups, the built-in kernel has none, and each of the
-// fifteen mounts and directories that then fail printed a warning on the
-// console at every boot. /run is a tmpfs of its own, as an OS expects
-// it, so that switch_root carries it, and status.json, into the new root.
-func createRootfs() {
-	libinit.Create(libinit.PreNamespace, false)
-	ulog.KernelLog.Reinit()
-	libinit.Create(presentMounts(libinit.Namespace), false)
-	libinit.Create([]libinit.Creator{
-		libinit.Dir{Name: "/run", Mode: 0o755},
-		libinit.Mount{Source: "tmpfs", Target: "/run", FSType: "tmpfs", Flags: unix.MS_NOSUID | unix.MS_NODEV, Opts: "mode=755"},
-	}, false)
-}
-
-// presentMounts drops the mounts of file systems under /sys whose mount
-// point the kernel did not make: it makes /sys/kernel/security,
-// /sys/kernel/debug and /sys/firmware/efi/efivars only when it has the
-// file system (and, for efivarfs, booted from UEFI), and each failed mount
-// printed an error on the console at every boot.
-func presentMounts(creators []libinit.Creator) []libinit.Creator {
-	var keep []libinit.Creator
-	for _, c := range creators {
-		if m, ok := c.(libinit.Mount); ok && strings.HasPrefix(m.Target, "/sys/") {
-			if _, err := os.Stat(m.Target); err != nil {
-				continue
-			}
-		}
-		keep = append(keep, c)
-	}
-	return keep
 }
 
 // safeSetup runs setup and reports, whatever happens: a panic in setup
