@@ -87,8 +87,9 @@ func BenchmarkSetup(b *testing.B) {
 	if Quick() {
 		sizes = []int{1, 16}
 	}
-	for _, mode := range modes {
-		for _, n := range sizes {
+	// By N first: the cases of one N share a RAM file (ram_test.go).
+	for _, n := range sizes {
+		for _, mode := range modes {
 			setupCase(b, mode, n)
 		}
 	}

@@ -17,53 +17,57 @@ import (
 // of the default layout and of the scaling rows runs on a RAM file whose
 // pages the host backed before QEMU started.
 
-// ramFiles are the backed RAM files by size, kept for the test binary's
-// life: writing one takes seconds, zeroing a carveout in it milliseconds.
-var ramFiles = struct {
+// ramFile is the backed RAM file of the last size asked for: writing one
+// takes seconds, zeroing a carveout in it milliseconds. One at a time, so
+// that the files of several sizes do not fill the host's memory.
+var ramFile struct {
 	sync.Mutex
-	bySize map[int64]string
-}{bySize: map[int64]string{}}
+	path string
+	size int64
+}
 
 // backedRAM returns a RAM file of size bytes, every byte of it written
 // once, and zeros over [carveoutAt, carveoutAt+carveoutSize) so that the
 // guest finds no labels there: a first boot, on RAM the host has backed.
 func backedRAM(tb testing.TB, size, carveoutAt, carveoutSize int64) string {
 	tb.Helper()
-	ramFiles.Lock()
-	defer ramFiles.Unlock()
-	path, ok := ramFiles.bySize[size]
-	if !ok {
-		f, err := os.CreateTemp(ramDir(size), "ramdax-bench-ram-")
-		if err != nil {
-			tb.Fatal(err)
+	ramFile.Lock()
+	defer ramFile.Unlock()
+	if ramFile.path != "" && ramFile.size == size {
+		if err := writeZeros(ramFile.path, size, carveoutAt, carveoutSize); err != nil {
+			tb.Fatalf("clear the carveout: %v", err)
 		}
-		f.Close()
-		path = f.Name()
-		ramFiles.bySize[size] = path
-		if err := writeZeros(path, size, 0, size); err != nil {
-			tb.Fatalf("back the guest's RAM: %v", err)
-		}
-	} else if err := writeZeros(path, size, carveoutAt, carveoutSize); err != nil {
-		tb.Fatalf("clear the carveout: %v", err)
+		return ramFile.path
 	}
-	return path
+	removeRAMFile()
+	f, err := os.CreateTemp(ramDir(size), "ramdax-bench-ram-")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f.Close()
+	ramFile.path, ramFile.size = f.Name(), size
+	if err := writeZeros(ramFile.path, size, 0, size); err != nil {
+		tb.Fatalf("back the guest's RAM: %v", err)
+	}
+	return ramFile.path
 }
 
 // ramDir is where a RAM file of size bytes goes: /dev/shm when it has
-// room for twice that, so that no writeback to a disk competes with the
-// guests, else the temporary directory.
+// room for it and 2 GiB more, so that no writeback to a disk competes
+// with the guests, else the temporary directory.
 func ramDir(size int64) string {
 	var fs unix.Statfs_t
-	if unix.Statfs("/dev/shm", &fs) == nil && int64(fs.Bavail)*fs.Bsize > 2*size {
+	if unix.Statfs("/dev/shm", &fs) == nil && int64(fs.Bavail)*fs.Bsize > size+2<<30 {
 		return "/dev/shm"
 	}
 	return os.TempDir()
 }
 
-// removeRAMFiles deletes the RAM files, once the benchmarks are done.
-func removeRAMFiles() {
-	for _, path := range ramFiles.bySize {
-		os.Remove(path)
+// removeRAMFile deletes the RAM file, if there is one.
+func removeRAMFile() {
+	if ramFile.path != "" {
+		os.Remove(ramFile.path)
+		ramFile.path = ""
 	}
 }
 
@@ -89,6 +93,6 @@ func writeZeros(path string, size, off, n int64) error {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	removeRAMFiles()
+	removeRAMFile()
 	os.Exit(code)
 }

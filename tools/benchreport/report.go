@@ -255,7 +255,7 @@ func (r *report) setup(b *strings.Builder) {
 	}
 	fmt.Fprintf(b, "   %s, %s, tools in turn; seconds, and ms per namespace\n", strings.ToUpper(row.Accel), r.setupRounds())
 	b.WriteString("   floor: the kernel's own time in ramdaxinit's sysfs writes, binds and waits for probes (its time line); self: ramdaxinit's clock, start to ready;\n")
-	b.WriteString("   /init: from the kernel running /init to the ready line, with the process start and u-root's mounts; ndctl: between the script's kernel-log marks,\n")
+	b.WriteString("   /init: from the kernel running /init to the ready line, with the process start and the early mounts; ndctl: between the script's kernel-log marks,\n")
 	b.WriteString("   after u-root's init has mounted the same, so ndctl÷self compares the same work; others: within self, outside those calls, the time other tasks had\n")
 	b.WriteString("   the one CPU while ramdaxinit waited for it (the kernel's threads finishing what a bind started; mkfs, where there is one); reads: within self, the kernel's\n")
 	b.WriteString("   answers to ramdaxinit's reads of sysfs (attributes, links, listings); so self - floor - reads - others is ramdaxinit's own CPU time\n")
