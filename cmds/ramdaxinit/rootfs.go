@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -53,7 +52,10 @@ func createRootfs() {
 	for _, err := range mountEarly(earlyMounts) {
 		fmt.Fprintf(os.Stderr, "%s%v\n", logPrefix, err)
 	}
-	if err := os.Symlink("/dev/pts/ptmx", "/dev/ptmx"); err != nil && !errors.Is(err, os.ErrExist) {
+	// The devpts instance is new, so /dev/ptmx becomes a link to its
+	// ptmx, in place of the node devtmpfs made, as libinit did.
+	os.Remove("/dev/ptmx")
+	if err := os.Symlink("/dev/pts/ptmx", "/dev/ptmx"); err != nil {
 		fmt.Fprintf(os.Stderr, "%s%v\n", logPrefix, err)
 	}
 }
