@@ -1,6 +1,7 @@
 package kmod
 
 import (
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/u-root/u-root/pkg/kmodule"
+	"github.com/ulikunitz/xz"
 	"golang.org/x/sys/unix"
 )
 
@@ -36,7 +37,7 @@ func (sysKernel) initModule(image []byte) error {
 // dependencies concurrently (no per-module log or timing, nondeterministic
 // order), expects the directory under /lib/modules, and its FileInit always
 // reads the file into memory, so finit_module and the kernel's own
-// decompression are never used. Loader reuses its decompressors.
+// decompression are never used.
 type Loader struct {
 	Deps *Deps
 	// Sysfs is where sysfs is mounted, "/sys" on a real system.
@@ -157,7 +158,7 @@ func (l *Loader) insertFile(f *os.File, comp, decomp string) (string, error) {
 	case comp == decomp:
 		return "finit_module, " + comp + " in kernel", l.kernel.finitModule(f, unix.MODULE_INIT_COMPRESSED_FILE)
 	}
-	img, err := decompress(f)
+	img, err := decompress(f, comp)
 	if err != nil {
 		return "", err
 	}
@@ -168,27 +169,41 @@ func (l *Loader) insertFile(f *os.File, comp, decomp string) (string, error) {
 	return how, l.kernel.initModule(img)
 }
 
-// decompress reads a module file, decompressing it by its extension with
-// u-root's kmodule readers.
-func decompress(f *os.File) ([]byte, error) {
+// decompress reads a module file and decompresses it by its extension,
+// for a kernel that cannot do it itself. Only xz and gzip are read here:
+// linking a Go zstd decoder cost every boot 10 ms of package
+// initialisation under emulation, and kernels that ship zstd modules
+// decompress them themselves (CONFIG_MODULE_DECOMPRESS).
+func decompress(f *os.File, comp string) ([]byte, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	r, err := kmodule.CompressionReader(f)
-	if err != nil {
-		return nil, err
-	}
-	// The zstd and gzip readers keep goroutines until closed.
-	switch c := r.(type) {
-	case *os.File: // a plain .ko: the caller closes it
-	case io.Closer:
-		defer c.Close()
-	case interface{ Close() }:
-		defer c.Close()
+	var r io.Reader = f
+	switch comp {
+	case "xz":
+		xr, err := xz.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("decompress xz: %w", err)
+		}
+		r = xr
+	case "gzip":
+		gr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("decompress gzip: %w", err)
+		}
+		defer gr.Close()
+		r = gr
+	case "":
+	default:
+		return nil, fmt.Errorf("%w: this kernel does not decompress %s modules itself; boot one built with CONFIG_MODULE_DECOMPRESS=y, or decompress the modules (%s -d) before building the image", errNoDecompressor, comp, comp)
 	}
 	img, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("decompress: %w", err)
+		return nil, fmt.Errorf("decompress %s: %w", comp, err)
 	}
 	return img, nil
 }
+
+// errNoDecompressor is a module compressed in a format neither the kernel
+// nor the loader reads.
+var errNoDecompressor = errors.New("no decompressor")

@@ -164,33 +164,48 @@ func TestLoadCompressed(t *testing.T) {
 		comp     string // what /sys/module/compression says
 		finitErr error
 		want     []call
+		wantErr  bool // z.ko.zst: zstd is decompressed by the kernel or not at all
 	}{
-		{comp: "", want: []call{{"plain", "finit"}, {"x", "init"}, {"z", "init"}, {"g", "init"}}},
-		{comp: "xz", want: []call{{"plain", "finit"}, {"x", "finit compressed"}, {"z", "init"}, {"g", "init"}}},
+		{comp: "", want: []call{{"plain", "finit"}, {"x", "init"}}, wantErr: true},
+		{comp: "xz", want: []call{{"plain", "finit"}, {"x", "finit compressed"}}, wantErr: true},
 		{comp: "zstd", want: []call{{"plain", "finit"}, {"x", "init"}, {"z", "finit compressed"}, {"g", "init"}}},
-		{comp: "gzip", want: []call{{"plain", "finit"}, {"x", "init"}, {"z", "init"}, {"g", "finit compressed"}}},
+		{comp: "gzip", want: []call{{"plain", "finit"}, {"x", "init"}}, wantErr: true},
 		// A kernel without finit_module.
-		{comp: "", finitErr: unix.ENOSYS, want: []call{{"plain", "init"}, {"x", "init"}, {"z", "init"}, {"g", "init"}}},
+		{comp: "", finitErr: unix.ENOSYS, want: []call{{"plain", "init"}, {"x", "init"}}, wantErr: true},
 	} {
 		k := &fakeKernel{t: t, finitErr: tc.finitErr}
 		mods, err := newTestLoader(t, dir, tc.comp, k).Load("g")
-		if err != nil {
+		switch {
+		case tc.wantErr && (!errors.Is(err, errNoDecompressor) || !strings.Contains(err.Error(), "CONFIG_MODULE_DECOMPRESS=y")):
+			t.Errorf("compression %q: Load = %v, want the zstd module refused with the fix", tc.comp, err)
+		case !tc.wantErr && err != nil:
 			t.Errorf("compression %q: %v", tc.comp, err)
-			continue
 		}
 		if !slices.Equal(k.calls, tc.want) {
 			t.Errorf("compression %q: calls %v, want %v", tc.comp, k.calls, tc.want)
 		}
-		if len(mods) != 4 {
+		if len(mods) != len(tc.want) {
 			t.Errorf("compression %q: loaded %v", tc.comp, mods)
 		}
+	}
+}
+
+// TestLoadInGo decompresses xz and gzip modules for a kernel that cannot.
+func TestLoadInGo(t *testing.T) {
+	dir := writeModules(t, "kernel/x.ko.xz:\nkernel/g.ko.gz: kernel/x.ko.xz\n")
+	k := &fakeKernel{t: t}
+	if _, err := newTestLoader(t, dir, "", k).Load("g"); err != nil {
+		t.Fatal(err)
+	}
+	if want := []call{{"x", "init"}, {"g", "init"}}; !slices.Equal(k.calls, want) {
+		t.Errorf("calls %v, want %v", k.calls, want)
 	}
 }
 
 func TestLoadSkipsLoaded(t *testing.T) {
 	dir := writeModules(t, compressedDep)
 	k := &fakeKernel{t: t}
-	l := newTestLoader(t, dir, "xz", k)
+	l := newTestLoader(t, dir, "zstd", k)
 	mkdir(t, l.Sysfs, "module/x")
 	// EEXIST: loaded behind our back, which is fine.
 	k.onLoad = func(name string) error {
@@ -203,7 +218,7 @@ func TestLoadSkipsLoaded(t *testing.T) {
 		t.Fatal(err)
 	}
 	// x is loaded, so what it needs (plain) must be too.
-	if want := []call{{"z", "init"}, {"g", "init"}}; !slices.Equal(k.calls, want) {
+	if want := []call{{"z", "finit compressed"}, {"g", "init"}}; !slices.Equal(k.calls, want) {
 		t.Errorf("calls %v, want %v", k.calls, want)
 	}
 }
@@ -216,7 +231,7 @@ func TestLoadErrors(t *testing.T) {
 		}
 		return nil
 	}}
-	_, err := newTestLoader(t, dir, "xz", k).Load("g")
+	_, err := newTestLoader(t, dir, "zstd", k).Load("g")
 	if !errors.Is(err, unix.ENOEXEC) || !strings.Contains(err.Error(), "load z (kernel/z.ko.zst): ") {
 		t.Errorf("Load = %v, want ENOEXEC with context", err)
 	}
@@ -241,7 +256,7 @@ func TestDecompressDistro(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	img, err := decompress(f)
+	img, err := decompress(f, "xz")
 	if err != nil {
 		t.Fatal(err)
 	}
