@@ -26,7 +26,7 @@ var CoreCommands = uroot(
 )
 
 // ApplianceCommands are the appliance's own commands.
-var ApplianceCommands = []string{InitCommand, CtlCommand, BootCommand}
+var ApplianceCommands = []string{InitCommand, CtlCommand, BootCommand, NetCommand}
 
 // The appliance image builds InitCommand as
 // a binary of its own, /bin/ramdaxinit, beside the busybox: a busybox
@@ -38,12 +38,13 @@ const (
 	InitCommand = "github.com/ramdax/appliance/cmds/ramdaxinit"
 	CtlCommand  = "github.com/ramdax/appliance/cmds/ramdaxctl"
 	BootCommand = "github.com/ramdax/appliance/cmds/ramdaxboot"
+	NetCommand  = "github.com/ramdax/appliance/cmds/ramdaxnet"
 )
 
 // busyboxCommands are the commands in the busybox: the core ones, and the
 // appliance's besides /init.
 func busyboxCommands() []string {
-	return append(slices.Clone(CoreCommands), CtlCommand, BootCommand)
+	return append(slices.Clone(CoreCommands), CtlCommand, BootCommand, NetCommand)
 }
 
 // Filesystem tools come from the build host (Debian's e2fsprogs and

@@ -18,8 +18,6 @@ import (
 	"fmt"
 	"net"
 	"strings"
-
-	"github.com/vishvananda/netlink"
 )
 
 // Config is what ip= asks for.
@@ -132,16 +130,4 @@ func parseBootIF(v string) (net.HardwareAddr, error) {
 		return nil, fmt.Errorf("BOOTIF=%s: want 01-aa-bb-cc-dd-ee-ff (type 01, Ethernet, then the MAC address)", v)
 	}
 	return hw, nil
-}
-
-// Loopback brings lo up, for the services and the shell.
-func Loopback() error {
-	lo, err := netlink.LinkByName("lo")
-	if err == nil {
-		err = netlink.LinkSetUp(lo)
-	}
-	if err != nil {
-		return fmt.Errorf("bring the loopback up: %w", err)
-	}
-	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os/exec"
 	"strings"
 	"time"
@@ -30,7 +31,7 @@ func kexecOS(l *logger, lay *layout.Layout, st *status.Status) error {
 	if lay.Boot != "" {
 		args = append(args, "-entry", lay.Boot)
 	}
-	if err := runLogged(l, bootCommand, args...); err != nil {
+	if err := runLogged(l, bootTimeout, nil, bootCommand, args...); err != nil {
 		return err
 	}
 	releaseMounts(l, st)
@@ -53,17 +54,20 @@ func handOverParams(lay *layout.Layout) []string {
 	return params
 }
 
-// runLogged runs name with args, bounded by bootTimeout, and logs each
-// line it writes.
-func runLogged(l *logger, name string, args ...string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), bootTimeout)
+// runLogged runs name with args, bounded by timeout, and logs each line
+// it writes to stderr, and to stdout unless stdout is given.
+func runLogged(l *logger, timeout time.Duration, stdout io.Writer, name string, args ...string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
-	out, err := cmd.StdoutPipe()
+	out, err := cmd.StderrPipe()
 	if err != nil {
 		return err
 	}
-	cmd.Stderr = cmd.Stdout
+	cmd.Stdout = stdout
+	if stdout == nil {
+		cmd.Stdout = cmd.Stderr
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}

@@ -43,7 +43,6 @@ import (
 	"strings"
 
 	"github.com/ramdax/appliance/layout"
-	"github.com/ramdax/appliance/network"
 	"github.com/ramdax/appliance/status"
 	"github.com/ramdax/appliance/timing"
 )
@@ -81,7 +80,7 @@ func main() {
 		// The loopback, for the services and the shell: setup needs no
 		// network, and bringing it up took 28 ms before the ready line
 		// under emulation.
-		if err := network.Loopback(); err != nil {
+		if err := loopbackUp(); err != nil {
 			l.Printf("error: %v", err)
 		}
 	}

@@ -79,3 +79,26 @@ func mountEarly(ms []earlyMount) []error {
 	}
 	return errs
 }
+
+// loopbackUp brings lo up, for the services and the shell; the kernel
+// gives it 127.0.0.1 and ::1 itself. It uses the interface ioctls, so that
+// /init links no netlink library.
+func loopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("bring the loopback up: %w", err)
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err == nil {
+		err = unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr)
+	}
+	if err == nil {
+		ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+		err = unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
+	}
+	if err != nil {
+		return fmt.Errorf("bring the loopback up: %w", err)
+	}
+	return nil
+}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"os"
-	"strings"
+	"os/exec"
+	"time"
 
 	"github.com/ramdax/appliance/layout"
-	"github.com/ramdax/appliance/network"
 	"github.com/ramdax/appliance/service"
 	"github.com/ramdax/appliance/status"
 )
@@ -39,33 +42,40 @@ func startServices(l *logger, lay *layout.Layout, st *status.Status) *service.Su
 	return s
 }
 
+// netCommand brings the NICs up as ip= asks: a busybox command, so that
+// /init does not link the DHCP client and netlink.
+const netCommand = "/bbin/ramdaxnet"
+
+// netTimeout bounds ramdaxnet, whose own waits (network/up.go) add up to
+// 50 s: for the NICs, their links and DHCP.
+const netTimeout = time.Minute
+
 // bringUpNetwork configures the NICs as ip= asks and records the outcome
 // in status.json.
 func bringUpNetwork(l *logger, lay *layout.Layout, st *status.Status) {
 	if lay.IP == "" {
 		return
 	}
-	c, err := network.Parse(lay.IP, lay.BootIF)
-	switch {
-	case c == nil && err != nil:
-		l.Printf("error: %v; the network stays down", err)
-		return
-	case c == nil:
-		return // ip=off
-	case err != nil:
-		l.Printf("error: %v; going on without it", err)
+	args := []string{"-ip", lay.IP}
+	if lay.BootIF != "" {
+		args = append(args, "-bootif", lay.BootIF)
 	}
-	ifs, err := network.Up(c)
-	if err != nil {
+	var out bytes.Buffer
+	err := runLogged(l, netTimeout, &out, netCommand, args...)
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit) && exit.Exited():
+		l.Debugf("%v", err) // it has logged why
+	case err != nil:
 		l.Printf("error: %v", err)
 	}
-	for _, i := range ifs {
-		if i.Error != "" {
-			l.Printf("error: network %s (%s): %s", i.Name, i.Method, i.Error)
-			continue
-		}
-		l.Printf("network %s (%s): %s, gateway %s", i.Name, i.Method, strings.Join(i.Addresses, " "), orDash(i.Gateway))
+	var ifs []status.Interface
+	if err := json.Unmarshal(out.Bytes(), &ifs); err != nil {
+		l.Printf("error: %s: read its outcome: %v", netCommand, err)
+		return
 	}
-	st.Network = ifs
-	writeStatus(l, st)
+	if len(ifs) > 0 {
+		st.Network = ifs
+		writeStatus(l, st)
+	}
 }
