@@ -74,11 +74,15 @@ func readLayoutFile(path, why string) bootconfigRead {
 }
 
 // readProcBootconfig reads the kernel's listing, and reports a bootconfig
-// the kernel refused, which leaves the listing empty.
+// the kernel refused, which leaves the listing empty: only then is the
+// kernel's log read for why, which took milliseconds of every boot under
+// TCG.
 func readProcBootconfig(proc string) bootconfigRead {
 	r := bootconfigRead{source: "bootconfig"}
-	for _, msg := range kernelLogLines(kernelBootconfigErrors) {
-		r.problems = append(r.problems, fmt.Errorf("bootconfig: the kernel refused it (%q): its ramdax keys do not apply; rebuild the initrd's bootconfig with make image LAYOUT_FILE= or make pxe-config", msg))
+	if strings.TrimSpace(proc) == "" {
+		for _, msg := range kernelLogLines(kernelBootconfigErrors) {
+			r.problems = append(r.problems, fmt.Errorf("bootconfig: the kernel refused it (%q): its ramdax keys do not apply; rebuild the initrd's bootconfig with make image LAYOUT_FILE= or make pxe-config", msg))
+		}
 	}
 	var err error
 	if r.kvs, err = bootconfig.ParseProc(proc); err != nil {
