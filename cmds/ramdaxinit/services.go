@@ -11,6 +11,7 @@ import (
 	"github.com/ramdax/appliance/layout"
 	"github.com/ramdax/appliance/service"
 	"github.com/ramdax/appliance/status"
+	"golang.org/x/sys/unix"
 )
 
 // startServices brings the network up when ip= asks, then starts the
@@ -64,10 +65,13 @@ func bringUpNetwork(l *logger, lay *layout.Layout, st *status.Status) {
 	err := runLogged(l, netTimeout, &out, netCommand, args...)
 	var exit *exec.ExitError
 	switch {
+	case errors.Is(err, unix.ECHILD):
+		// PID 1's reaper took its exit first; what it did is on stdout.
 	case errors.As(err, &exit) && exit.Exited():
-		l.Debugf("%v", err) // it has logged why
+		l.Debugf("%v", err) // it has logged why, and printed what it did
 	case err != nil:
-		l.Printf("error: %v", err)
+		l.Printf("error: %v; the network stays down", err)
+		return // it did not start, or was stopped: no outcome to read
 	}
 	var ifs []status.Interface
 	if err := json.Unmarshal(out.Bytes(), &ifs); err != nil {
