@@ -121,9 +121,9 @@ func (m *metricsWriter) sample(name string, l labels, value float64) {
 // double quote and newline.
 func escapeLabel(v string) string { return labelEscaper.Replace(v) }
 
-// labelEscaper is made once: a Replacer builds a table of every byte, which
-// made it most of the metrics' cost when it was made for each label, 4 ms
-// for 256 namespaces on the host.
+// labelEscaper is made once: a Replacer builds a table of every byte, and
+// making one per label took the metrics of 256 namespaces from 0.37 ms to
+// 2.75 ms on the host (BenchmarkMetrics).
 var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 
 func boolValue(b bool) float64 {
