@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -233,6 +234,20 @@ func TestCompleteWithForeignInfoBlockIsLeftAlone(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(r.sys.Dev, "pmem-namespace0.5")); string(got) != string(raw) {
 		t.Errorf("the raw namespace changed")
 	}
+}
+
+// A power cut while the kernel wrote the info block leaves the start of
+// it: the signature and the claim uuid nvdimm derives from the label's.
+func TestCompleteOverTornInfoBlock(t *testing.T) {
+	r := newRig(t)
+	raw := make([]byte, 64<<10)
+	copy(raw[4096:], "NVDIMM_PFN_INFO\x00")
+	claim, _ := hex.DecodeString(strings.ReplaceAll(nvdimm.ClaimUUID("00000000-0000-4000-8000-000000000005"), "-", ""))
+	copy(raw[4096+16:], claim[:8])
+	r.cutShort(raw)
+	st := r.run("ramdax.ns=cut:fsdax:32M:fs=ext4")
+	r.expect(st, "cut", status.Created, "")
+	r.expectMedia("MarkPending pmem-namespace0.5", "Mkfs ext4 pmem-pfn0.1", "Detect pmem-pfn0.1")
 }
 
 func TestCompleteInPlaceWithoutWipe(t *testing.T) {

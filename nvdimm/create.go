@@ -247,14 +247,15 @@ var ErrInfoBlock = errors.New("holds an info block the kernel did not accept")
 // Complete finishes, in place, a namespace whose label exists but which
 // has no device because a power cut or crash interrupted its creation:
 // the claim class is in the label, the pfn, dax or btt info block was never
-// written, so the namespace was never reachable through its mode's device
-// and holds no data of its own. Complete configures a seed to claim it and
-// binds it, which writes the info block; nothing else on the media changes.
+// written, or its write was cut off (InfoBlock.Torn), so the namespace was
+// never reachable through its mode's device and holds no data of its own.
+// Complete configures a seed to claim it and binds it, which writes the
+// info block; nothing else on the media changes.
 //
-// A namespace that holds an info block the kernel did not claim (a bad
-// checksum, or a uuid or parent that does not match) is another matter:
-// claiming it with a fresh uuid would make the kernel write a new info
-// block over it. Complete changes nothing then and returns ErrInfoBlock.
+// A namespace that holds any other info block the kernel did not claim (a
+// bad checksum, or a uuid or parent that does not match) is another
+// matter: claiming it would make the kernel write a new info block over
+// it. Complete changes nothing then and returns ErrInfoBlock.
 func (s *Sysfs) Complete(dev string, spec NamespaceSpec) (*Namespace, error) {
 	ns, err := s.Namespace(dev)
 	if err != nil {
@@ -275,14 +276,17 @@ func (s *Sysfs) Complete(dev string, spec NamespaceSpec) (*Namespace, error) {
 	if spec.Mode == ModeRaw {
 		return s.completeWith(dev, ns.Region, spec)
 	}
-	kind, err := s.InfoBlock(dev)
-	if err != nil {
+	ib, err := s.ReadInfoBlock(dev, spec.UUID)
+	switch {
+	case err != nil:
 		return nil, fmt.Errorf("complete %s: %w", dev, err)
+	case ib.Torn:
+		s.logf("%s: claimed as %s, its %s info block cut off while written: completing it in place", dev, spec.Mode, ib.Kind)
+	case ib.Kind != "":
+		return nil, fmt.Errorf("%s %w (a %s info block)", dev, ErrInfoBlock, ib.Kind)
+	default:
+		s.logf("%s: claimed as %s but no info block: completing it in place", dev, spec.Mode)
 	}
-	if kind != "" {
-		return nil, fmt.Errorf("%s %w (a %s info block)", dev, ErrInfoBlock, kind)
-	}
-	s.logf("%s: claimed as %s but no info block: completing it in place", dev, spec.Mode)
 	return s.completeWith(dev, ns.Region, spec)
 }
 
@@ -405,7 +409,7 @@ func (s *Sysfs) enableClaim(dev, region string, claim claimKind, spec NamespaceS
 	if seed == "" {
 		return fmt.Errorf("%s has no %s: is the kernel built with %s support?", region, claim.seedAttr, spec.Mode)
 	}
-	if err := s.writeAttr(seed, "uuid", NewUUID()); err != nil {
+	if err := s.writeAttr(seed, "uuid", ClaimUUID(spec.UUID)); err != nil {
 		return err
 	}
 	if err := s.writeClaimParams(seed, spec); err != nil {
@@ -501,5 +505,5 @@ func NewUUID() string {
 	_, _ = rand.Read(b[:])  // crypto/rand.Read never fails on Linux
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return formatUUID(b[:])
 }

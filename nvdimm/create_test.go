@@ -38,12 +38,21 @@ func fakeKernel(t *testing.T) (*Sysfs, *nvdimmtest.Tree, *nvdimmtest.Writer) {
 	return s, tr, w
 }
 
-// uuidPattern hides random uuids in recorded writes.
+// uuidPattern finds the random (version 4) uuids in recorded writes.
 var uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}`)
 
+// writesWithoutUUIDs hides random uuids in recorded writes as UUID, and
+// the claim uuid derived from a namespace uuid as CLAIM(UUID).
 func writesWithoutUUIDs(w *nvdimmtest.Writer) []string {
 	var out []string
+	claims := map[string]bool{}
 	for _, wr := range w.Writes {
+		for _, u := range uuidPattern.FindAllString(wr, -1) {
+			claims[ClaimUUID(u)] = true
+		}
+		for c := range claims {
+			wr = strings.ReplaceAll(wr, c, "CLAIM(UUID)")
+		}
 		out = append(out, uuidPattern.ReplaceAllString(wr, "UUID"))
 	}
 	return out
@@ -60,7 +69,7 @@ func TestCreateFsdaxWriteOrder(t *testing.T) {
 		"bus/nd/devices/namespace0.4/alt_name=data",
 		"bus/nd/devices/namespace0.4/holder_class=pfn",
 		"bus/nd/devices/namespace0.4/size=33554432",
-		"bus/nd/devices/pfn0.1/uuid=UUID",
+		"bus/nd/devices/pfn0.1/uuid=CLAIM(UUID)",
 		"bus/nd/devices/pfn0.1/mode=pmem",
 		"bus/nd/devices/pfn0.1/align=2097152",
 		"bus/nd/devices/pfn0.1/namespace=namespace0.4",
@@ -87,7 +96,7 @@ func TestCreateSectorConfiguresBTT(t *testing.T) {
 		"bus/nd/devices/namespace0.4/uuid=UUID",
 		"bus/nd/devices/namespace0.4/holder_class=btt",
 		"bus/nd/devices/namespace0.4/size=16777216",
-		"bus/nd/devices/btt0.1/uuid=UUID",
+		"bus/nd/devices/btt0.1/uuid=CLAIM(UUID)",
 		"bus/nd/devices/btt0.1/sector_size=4096",
 		"bus/nd/devices/btt0.1/namespace=namespace0.4",
 		"bus/nd/drivers/nd_pmem/bind=btt0.1",

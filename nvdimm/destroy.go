@@ -1,7 +1,6 @@
 package nvdimm
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -12,8 +11,8 @@ import (
 )
 
 // infoBlockSpan is how much of a namespace ndctl zeroes on destroy: the pfn,
-// dax and btt info blocks sit at 4 KiB, and a namespace made later over the
-// same space must not find them.
+// dax and btt info blocks sit at 0 or 4 KiB (see infoBlockPlaces), and a
+// namespace made later over the same space must not find them.
 const infoBlockSpan = 8 << 10
 
 // FindNamespace finds a namespace by device ("namespace0.1"), name, uuid,
@@ -118,36 +117,6 @@ func (s *Sysfs) zeroInfoBlock(dev string) error {
 		s.logf("zeroed the first %d bytes of %s", infoBlockSpan, f.Name())
 		return nil
 	})
-}
-
-// infoBlockSigs are the signatures of the pfn, dax and btt info blocks,
-// which all start 4 KiB into the namespace, by kind.
-var infoBlockSigs = map[string][]byte{
-	"pfn": []byte("NVDIMM_PFN_INFO\x00"),
-	"dax": []byte("NVDIMM_DAX_INFO\x00"),
-	"btt": []byte("BTT_ARENA_INFO\x00"),
-}
-
-// InfoBlock says which info block the namespace holds, "pfn", "dax",
-// "btt" or "" for none, reading it through a raw (force_raw) block device.
-// The namespace must not be claimed. A claimed namespace without one has
-// never been reachable through its mode's device, so it holds no data of
-// its own.
-func (s *Sysfs) InfoBlock(dev string) (string, error) {
-	var kind string
-	err := s.WithRaw(dev, os.O_RDONLY, func(f *os.File) error {
-		block := make([]byte, 64)
-		if _, err := f.ReadAt(block, 4<<10); err != nil {
-			return fmt.Errorf("read info block of %s through %s: %w", dev, f.Name(), err)
-		}
-		for k, sig := range infoBlockSigs {
-			if bytes.HasPrefix(block, sig) {
-				kind = k
-			}
-		}
-		return nil
-	})
-	return kind, err
 }
 
 // WithRaw enables an unclaimed namespace as raw, whatever its label's

@@ -83,6 +83,7 @@ func TestRamdaxinit(t *testing.T) {
 //	mbr=NAME@OFFSET    an MBR with one partition at byte OFFSET of the device
 //	nopart=NAMES       the device has no partitions
 //	corruptinfo=NAME   release the claim and damage the info block's checksum
+//	tearinfo=NAME@N    release the claim and zero the info block from byte N
 //	rawsum=NAMES       print the sha256 of the whole raw namespace (unclaimed)
 //	detail=NAMES       print the status detail
 func rawParams(t *testing.T, st *status.Status, params map[string]string) {
@@ -108,6 +109,9 @@ func rawParams(t *testing.T, st *status.Status, params map[string]string) {
 	}
 	for _, name := range testparams.List(params["corruptinfo"]) {
 		corruptInfoBlock(t, name)
+	}
+	for _, spec := range testparams.List(params["tearinfo"]) {
+		tearInfoBlock(t, spec)
 	}
 	for _, name := range testparams.List(params["rawsum"]) {
 		fmt.Printf("rawsum %s %s\n", name, rawSum(t, name))
@@ -168,6 +172,25 @@ func checkNoPartitions(t *testing.T, e status.Entry) {
 // padding of its info block, so that its checksum no longer matches: the
 // kernel will not claim it at the next boot.
 func corruptInfoBlock(t *testing.T, name string) {
+	editInfoBlock(t, name, func(block []byte) { block[200] ^= 0xff })
+	fmt.Printf("rawsum %s %s\n", name, rawSum(t, name))
+}
+
+// tearInfoBlock lets go of the claim of NAME in NAME@BYTES and zeroes its
+// info block from byte BYTES on, as a power cut leaves it when it stops
+// the kernel's write of the block after BYTES bytes.
+func tearInfoBlock(t *testing.T, spec string) {
+	name, at, _ := strings.Cut(spec, "@")
+	n, err := strconv.Atoi(at)
+	if err != nil || n < 0 || n > 4096 {
+		t.Fatalf("tearinfo=%s: want NAME@BYTES, BYTES at most 4096", spec)
+	}
+	editInfoBlock(t, name, func(block []byte) { clear(block[n:]) })
+}
+
+// editInfoBlock lets go of NAME's claim and rewrites its info block
+// after edit.
+func editInfoBlock(t *testing.T, name string, edit func(block []byte)) {
 	sys := nvdimm.New("/sys")
 	ns, err := sys.FindNamespace(name)
 	if err != nil {
@@ -176,21 +199,24 @@ func corruptInfoBlock(t *testing.T, name string) {
 	if err := sys.ReleaseClaim(ns); err != nil {
 		t.Fatal(err)
 	}
+	ib, err := sys.ReadInfoBlock(ns.Dev, "")
+	if err != nil || ib.Kind == "" {
+		t.Fatalf("%s: no info block to edit (%v)", name, err)
+	}
 	err = sys.WithRaw(ns.Dev, os.O_RDWR, func(f *os.File) error {
-		b := make([]byte, 1)
-		if _, err := f.ReadAt(b, 4096+200); err != nil {
+		block := make([]byte, 4096)
+		if _, err := f.ReadAt(block, ib.Offset); err != nil {
 			return err
 		}
-		b[0] ^= 0xff
-		if _, err := f.WriteAt(b, 4096+200); err != nil {
+		edit(block)
+		if _, err := f.WriteAt(block, ib.Offset); err != nil {
 			return err
 		}
 		return f.Sync()
 	})
 	if err != nil {
-		t.Fatalf("corrupt the info block of %s: %v", name, err)
+		t.Fatalf("edit the info block of %s: %v", name, err)
 	}
-	fmt.Printf("rawsum %s %s\n", name, rawSum(t, name))
 }
 
 // rawSum is the sha256 of NAME's whole raw namespace.
