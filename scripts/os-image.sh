@@ -302,7 +302,7 @@ boot_check() {
 	mkfifo "$dir/console.in"
 	exec 8<>"$dir/console.in"
 	t0=$(date +%s%N)
-	timeout 300 qemu-system-x86_64 -accel tcg -machine q35 -m 2G -smp 2 \
+	timeout 300 qemu-system-x86_64 -accel tcg,thread=single -machine q35 -m 2G -smp 2 \
 		-display none -monitor none -serial stdio -no-reboot \
 		-kernel "$dir/vmlinuz" -initrd "$dir/initrd.img" -append "$cmdline" \
 		-drive "file=$dir/check.img,if=none,id=d0,format=raw" -device nvme,drive=d0,serial=os0 \

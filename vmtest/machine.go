@@ -236,7 +236,7 @@ func (m *Machine) KernelCmdline() string {
 // without it the kernel's random pool takes about a second to seed under
 // TCG, and the first namespace uuid waits for it.
 func (m *Machine) qemuCommand(t testing.TB) string {
-	args := []string{"qemu-system-x86_64", "-accel", m.Accel, "-cpu", "max",
+	args := []string{"qemu-system-x86_64", "-accel", m.accelArg(), "-cpu", "max",
 		"-smp", fmt.Sprint(m.CPUs), "-m", m.Memory, "-no-reboot", "-nic", "none"}
 	if m.Netns != "" {
 		args = append([]string{"setpriv", "--pdeathsig", "KILL", "ip", "netns", "exec", m.Netns}, args...)
@@ -248,6 +248,18 @@ func (m *Machine) qemuCommand(t testing.TB) string {
 			"-machine", "memory-backend=ram0")
 	}
 	return strings.Join(args, " ")
+}
+
+// accelArg is QEMU's -accel value. Under TCG an SMP guest's vCPUs take
+// turns on one host thread (thread=single): with a thread each, one vCPU
+// can run code that another is live-patching (the kernel's text_poke_bp),
+// which once crashed Debian's generic kernel with "Oops: int3" in
+// sched_clock_tick as it marked sched_clock stable.
+func (m *Machine) accelArg() string {
+	if m.Accel == "tcg" && m.CPUs > 1 {
+		return "tcg,thread=single"
+	}
+	return m.Accel
 }
 
 // qemuFns turns m into hugelgupf/vmtest options, m.QEMU last so that it can

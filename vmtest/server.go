@@ -118,10 +118,10 @@ func WithSecondUART(path string) Option { return func(m *Machine) { m.Server.Sec
 // and one vCPU each, an NVMe drive, a SATA disk, an e1000e NIC, a USB
 // keyboard and a screen.
 //
-// Under TCG each vCPU is a host thread, and with
-// four of them on CI's two cores Debian's generic kernel once stopped
-// for the whole timeout right after bringing the CPUs up: two vCPUs
-// still make an SMP, two-node machine, without overcommitting the host.
+// Two vCPUs make an SMP, two-node machine at the least cost under TCG,
+// where they share one host thread (Machine.accelArg). With a thread
+// each, four of them on CI's two cores once stopped Debian's generic
+// kernel for the whole timeout right after it brought the CPUs up.
 func ServerHardware() []Option {
 	return []Option{WithQ35(), WithNUMANode(1024, 1), WithNUMANode(1024, 1),
 		WithNVMe(64), WithAHCIDisk(64), WithNIC("e1000e"), WithUSBKeyboard(), WithScreen()}
