@@ -155,6 +155,15 @@ func (st *Status) ReadyLine() string {
 	return line + fmt.Sprintf(") in %.3f s", st.Seconds)
 }
 
+// OrDash returns field, or "-" when it is empty, as the status table and
+// the console show a device, mount or gateway that there is none of.
+func OrDash(field string) string {
+	if field == "" {
+		return "-"
+	}
+	return field
+}
+
 // Write writes st to path as indented JSON, through a temporary file
 // renamed into place, so that a reader sees the old status or the new one,
 // never half of one.

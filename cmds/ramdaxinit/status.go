@@ -66,7 +66,7 @@ func printTable(l *logger, st *status.Status) {
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tMODE\tSIZE\tDEVICE\tMOUNT\tSTATE")
 	for _, e := range st.Namespaces {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Mode, layout.FormatSize(e.Size), orDash(e.Device), orDash(e.Mount), e.State)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Mode, layout.FormatSize(e.Size), status.OrDash(e.Device), status.OrDash(e.Mount), e.State)
 	}
 	tw.Flush()
 	l.Printf("%s", b.String())
@@ -99,11 +99,4 @@ func stepLine(steps *timing.Steps) string {
 		timing.Millis(nvdimm.KernelTime(steps)), steps.Count(nvdimm.StepKernelWrite),
 		steps.Count(nvdimm.StepKernelBind), steps.Count(nvdimm.StepKernelWait),
 		timing.Millis(nvdimm.ReadTime(steps)), steps.Count(nvdimm.StepKernelRead), top, inner, after)
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

@@ -66,14 +66,7 @@ func up(ip, bootif string) ([]status.Interface, error) {
 			log.Printf("error: network %s (%s): %s", i.Name, i.Method, i.Error)
 			continue
 		}
-		log.Printf("network %s (%s): %s, gateway %s", i.Name, i.Method, strings.Join(i.Addresses, " "), orDash(i.Gateway))
+		log.Printf("network %s (%s): %s, gateway %s", i.Name, i.Method, strings.Join(i.Addresses, " "), status.OrDash(i.Gateway))
 	}
 	return ifs, err
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
