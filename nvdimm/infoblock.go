@@ -22,12 +22,6 @@ const (
 	infoChecksumAt = infoBlockSize - 8
 )
 
-// infoBlockPlaces are where info blocks can start, and which kinds.
-var infoBlockPlaces = []struct {
-	offset int64
-	kinds  []string
-}{{0, []string{"btt"}}, {4 << 10, []string{"pfn", "dax", "btt"}}}
-
 // infoBlockSigs are the signatures of the pfn, dax and btt info blocks,
 // by kind.
 var infoBlockSigs = map[string][]byte{
@@ -35,6 +29,12 @@ var infoBlockSigs = map[string][]byte{
 	"dax": []byte("NVDIMM_DAX_INFO\x00"),
 	"btt": []byte("BTT_ARENA_INFO\x00"),
 }
+
+// infoBlockPlaces are where each kind of info block can start.
+var infoBlockPlaces = []struct {
+	offset int64
+	kind   string
+}{{0, "btt"}, {4 << 10, "pfn"}, {4 << 10, "dax"}, {4 << 10, "btt"}}
 
 // An InfoBlock is what an unclaimed namespace holds where an info block
 // goes.
@@ -71,15 +71,13 @@ func (s *Sysfs) ReadInfoBlock(dev, uuid string) (InfoBlock, error) {
 func parseInfoBlock(head []byte, uuid string) InfoBlock {
 	var found InfoBlock
 	for _, place := range infoBlockPlaces {
-		block := head[place.offset : place.offset+infoBlockSize]
-		for _, kind := range place.kinds {
-			if !bytes.HasPrefix(block, infoBlockSigs[kind]) {
-				continue
-			}
-			ib := InfoBlock{Kind: kind, Offset: place.offset, Torn: tornClaim(block, infoBlockSigs[kind], uuid)}
-			if found.Kind == "" || !ib.Torn {
-				found = ib
-			}
+		block, sig := head[place.offset:place.offset+infoBlockSize], infoBlockSigs[place.kind]
+		if !bytes.HasPrefix(block, sig) {
+			continue
+		}
+		ib := InfoBlock{Kind: place.kind, Offset: place.offset, Torn: tornClaim(block, sig, uuid)}
+		if found.Kind == "" || !ib.Torn {
+			found = ib
 		}
 	}
 	return found
@@ -98,10 +96,9 @@ func tornClaim(block, sig []byte, uuid string) bool {
 	if err != nil {
 		return false
 	}
-	claim, _ := parseUUID(ClaimUUID(uuid))
 	want := make([]byte, infoFieldsEnd)
 	copy(want, sig)
-	copy(want[infoUUIDAt:], claim)
+	copy(want[infoUUIDAt:], claimUUID(label))
 	copy(want[infoParentAt:], label)
 	cut := infoUUIDAt
 	for cut < infoFieldsEnd && bytes.Equal(block[cut:cut+8], want[cut:cut+8]) {
@@ -121,11 +118,20 @@ func tornClaim(block, sig []byte, uuid string) bool {
 // label's (a name-based, version 8 uuid), so that an info block this
 // package began to write can be told from any other.
 func ClaimUUID(uuid string) string {
-	sum := sha256.Sum256([]byte("ramdax claim " + strings.ToLower(uuid)))
+	label, err := parseUUID(uuid)
+	if err != nil {
+		return NewUUID() // the kernel refuses such a label uuid anyway
+	}
+	return formatUUID(claimUUID(label))
+}
+
+// claimUUID is ClaimUUID's bytes, from the label uuid's.
+func claimUUID(label []byte) []byte {
+	sum := sha256.Sum256(append([]byte("ramdax claim "), label...))
 	b := sum[:16]
 	b[6] = b[6]&0x0f | 0x80 // version 8
 	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
-	return formatUUID(b)
+	return b
 }
 
 func formatUUID(b []byte) string {
