@@ -230,7 +230,7 @@ func defaultLayoutRAM(tb testing.TB) vmtest.Option {
 		tb.Fatalf("default layout %q: %v", image.DefaultLayout, err)
 	}
 	c := lay.Carveouts[0]
-	return vmtest.WithPersistentRAM(backedRAM(tb, 2<<30, int64(c.Start), int64(c.Size)))
+	return onBackedRAM(tb, backedRAM(tb, 2<<30, int64(c.Start), int64(c.Size)))
 }
 
 // benchBoot boots each setup boots times under accel, round robin so that

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ramdax/appliance/vmtest"
 	"golang.org/x/sys/unix"
 )
 
@@ -89,6 +90,51 @@ func writeZeros(path string, size, off, n int64) error {
 		}
 	}
 	return nil
+}
+
+// The same host takes back memory that has been free for about two
+// seconds (virtio-balloon's free page reporting), and QEMU's translation
+// cache grows into fresh pages whenever the guest runs code for the first
+// time: a QEMU started after the rig idled paid for those first touches in
+// the guest's time, mostly after /init, whose programs are all new code.
+// So the boots on backed RAM also have QEMU lock its memory, which makes
+// the host back all of it when QEMU starts, before the guest's clock does.
+
+// onBackedRAM boots on the backed RAM file path, with QEMU's memory
+// locked when this process may let it lock, and records once which.
+func onBackedRAM(tb testing.TB, path string) vmtest.Option {
+	lock := mayLockMemory()
+	recordLockNote.Do(func() {
+		note := "QEMU's memory locked at its start (-overcommit mem-lock=on)"
+		if !lock {
+			note = "QEMU's memory not locked: no CAP_IPC_LOCK, and a locked-memory limit"
+		}
+		recordRow(tb, Row{Section: Note, Name: "qemu-memory", Text: map[string]string{"note": note}})
+	})
+	return func(m *vmtest.Machine) {
+		vmtest.WithPersistentRAM(path)(m)
+		if lock {
+			vmtest.WithQEMUArgs("-overcommit", "mem-lock=on")(m)
+		}
+	}
+}
+
+// recordLockNote records onBackedRAM's note once per run.
+var recordLockNote sync.Once
+
+// mayLockMemory says whether a child of this process can lock all its
+// memory: QEMU exits when mem-lock=on fails.
+func mayLockMemory() bool {
+	var lim unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_MEMLOCK, &lim) == nil && lim.Cur == unix.RLIM_INFINITY {
+		return true
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var caps [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &caps[0]); err != nil {
+		return false
+	}
+	return caps[0].Effective&(1<<unix.CAP_IPC_LOCK) != 0
 }
 
 func TestMain(m *testing.M) {

@@ -22,7 +22,7 @@ var setupTools = []string{"ramdaxinit", "ndctl"}
 func scaleMachine(tb testing.TB, n int, ramFile string) []vmtest.Option {
 	return []vmtest.Option{
 		vmtest.WithKernel(vmtest.BuiltinKernel(tb)), vmtest.WithMemory(fmt.Sprintf("%dG", scaleMemory(n)>>30)),
-		vmtest.WithCarveout(fmt.Sprintf("%dK", carveoutSize(n)>>10), "4G"), vmtest.WithPersistentRAM(ramFile),
+		vmtest.WithCarveout(fmt.Sprintf("%dK", carveoutSize(n)>>10), "4G"), onBackedRAM(tb, ramFile),
 	}
 }
 

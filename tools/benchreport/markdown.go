@@ -31,7 +31,7 @@ func (r *report) markdown(table string) string {
 	}
 	fmt.Fprintf(&b, "\n- Date: %s\n- Commit: %s\n", m.Date, m.Commit)
 	fmt.Fprintf(&b, "- Machine: %s; load average at the end %s (1, 5, 15 min), from other work as well\n", m.Machine, m.Load)
-	fmt.Fprintf(&b, "- QEMU: %s; accelerator: %s\n", m.QEMU, r.accelSummary())
+	fmt.Fprintf(&b, "- QEMU: %s; accelerator: %s%s\n", m.QEMU, r.accelSummary(), r.qemuMemory())
 	fmt.Fprintf(&b, "- Kernels: %s; %s\n\n", m.BuiltinKernel, m.DistroKernel)
 	b.WriteString("```text\n" + table + "```\n\n")
 	b.WriteString(methods)

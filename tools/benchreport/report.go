@@ -39,7 +39,7 @@ func (r *report) header(b *strings.Builder) {
 		fmt.Fprintf(b, " took %s", m.Wall)
 	}
 	fmt.Fprintf(b, "\n  machine: %s; load average at the end %s (1/5/15 min)\n", m.Machine, m.Load)
-	fmt.Fprintf(b, "  QEMU: %s, accelerator %s\n", m.QEMU, r.accelSummary())
+	fmt.Fprintf(b, "  QEMU: %s, accelerator %s%s\n", m.QEMU, r.accelSummary(), r.qemuMemory())
 	fmt.Fprintf(b, "  kernels: %s; %s\n", m.BuiltinKernel, m.DistroKernel)
 }
 
@@ -60,6 +60,15 @@ func (r *report) accelSummary() string {
 		s += " (" + note.Text["note"] + ")"
 	}
 	return s
+}
+
+// qemuMemory is "; " and what the run's note says of QEMU's memory, or
+// "" without one.
+func (r *report) qemuMemory() string {
+	if note, ok := r.find(bench.Note, "qemu-memory"); ok {
+		return "; " + note.Text["note"]
+	}
+	return ""
 }
 
 // find returns the first row of section called name.

@@ -27,6 +27,7 @@ func sampleRows() []bench.Row {
 	}
 	return []bench.Row{
 		{Section: bench.Note, Name: "kvm", Text: map[string]string{"note": "KVM not run: no usable /dev/kvm"}},
+		{Section: bench.Note, Name: "qemu-memory", Text: map[string]string{"note": "QEMU's memory locked at its start"}},
 		boot("builtin-ramdaxinit", "built-in kernel + ramdaxinit", 2, 0.8, 1.8, 0.4),
 		boot("distro-ramdaxinit", "Debian kernel + modules + ramdaxinit", 4, 2, 3.5, 0.7),
 		boot("distro-ndctl", "Debian kernel + modules + ndctl script", 5, 2.5, 4.5, 1.4),
@@ -45,7 +46,7 @@ func TestTableHasEverySection(t *testing.T) {
 	table := r.table()
 	for _, want := range []string{
 		"QUICK RUN",
-		"TCG (KVM not run: no usable /dev/kvm)",
+		"TCG (KVM not run: no usable /dev/kvm); QEMU's memory locked at its start",
 		"1. Boot to ready", "Debian kernel + modules + ndctl script", "ndctl script ÷ ramdaxinit, both on the Debian kernel: QEMU start→ready 1.25×",
 		"2. Setup scaling", "ndctl÷self", "fsdax  16",
 		"fsdax   1.10× (N=16)     yes  1.00× (N=16)     yes   1.00× (N=16)      NO",
