@@ -105,7 +105,7 @@ func writeZeros(path string, size, off, n int64) error {
 func onBackedRAM(tb testing.TB, path string) vmtest.Option {
 	lock := mayLockMemory()
 	recordLockNote.Do(func() {
-		note := "QEMU's memory locked at its start (-overcommit mem-lock=on)"
+		note := "QEMU's memory locked at its start (-overcommit mem-lock=on), under TCG with a translation cache of 256 MiB"
 		if !lock {
 			note = "QEMU's memory not locked: no CAP_IPC_LOCK, and a locked-memory limit"
 		}
@@ -114,7 +114,7 @@ func onBackedRAM(tb testing.TB, path string) vmtest.Option {
 	return func(m *vmtest.Machine) {
 		vmtest.WithPersistentRAM(path)(m)
 		if lock {
-			vmtest.WithQEMUArgs("-overcommit", "mem-lock=on")(m)
+			vmtest.WithLockedMemory()(m)
 		}
 	}
 }
