@@ -55,6 +55,20 @@ func run(stdout io.Writer, args []string) error {
 	return nil
 }
 
+// consoleOut is where guestrun and the tests write: /dev/console itself,
+// which can be drained. u-root's init gives its uinit a pipe, which it
+// copies to each console= device: a power-off right after the verdict
+// lost the lines the pipe still held, and the drain of a pipe fails at
+// once.
+func consoleOut() *os.File {
+	f, err := os.OpenFile("/dev/console", os.O_WRONLY|unix.O_NOCTTY, 0)
+	if err != nil {
+		log.Printf("guestrun: %v; writing to stdout", err)
+		return os.Stdout
+	}
+	return f
+}
+
 // ramdaxinit is where u-root's busybox puts the command.
 const ramdaxinit = "/bbin/ramdaxinit"
 
@@ -76,13 +90,15 @@ func runAndReport(stdout io.Writer, name string, cmd *exec.Cmd) {
 }
 
 func main() {
-	if err := run(os.Stdout, os.Args); err != nil {
+	out := consoleOut()
+	log.SetOutput(out)
+	if err := run(out, os.Args); err != nil {
 		log.Printf("guestrun: %v", err)
 	}
 	unix.Sync()
 	// Wait until the console has sent the verdicts: power-off drops
 	// what the serial port still buffers.
-	if err := console.Drain(os.Stdout, console.DrainLimit); err != nil {
+	if err := console.Drain(out, console.DrainLimit); err != nil {
 		log.Printf("guestrun: %v", err)
 	}
 	if err := unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF); err != nil {
