@@ -18,7 +18,7 @@ EXAMPLE   := examples/pmem-roundtrip
 # unpacks both.
 DISTRO_DIR ?= build/distro
 DISTRO    := $(DISTRO_DIR)/vmlinuz
-INITRAMFS := build/initramfs.cpio.zst
+INITRAMFS := build/initramfs.cpio.lz4
 # builtin (RAMDAX built in, build/kernel) or distro (a Debian kernel
 # and its modules, DISTRO_DIR).
 FLAVOUR   ?= builtin
@@ -82,7 +82,7 @@ install-os:
 	mkdir -p $(DESTDIR)/etc/systemd/system/sysinit.target.wants
 	ln -sfn ../ramdax.service $(DESTDIR)/etc/systemd/system/sysinit.target.wants/ramdax.service
 
-## initramfs: build the appliance initramfs, build/initramfs.cpio.zst (FLAVOUR=builtin or distro).
+## initramfs: build the appliance initramfs, build/initramfs.cpio.lz4 (FLAVOUR=builtin or distro).
 initramfs: deps
 	@$(MKIMAGE) -o build initramfs
 
@@ -111,7 +111,7 @@ reproducible: deps kernel
 	@rm -rf build/repro-a build/repro-b
 	@$(MKIMAGE) -o build/repro-a >/dev/null
 	@$(MKIMAGE) -o build/repro-b >/dev/null
-	@grep -H -E ' (initramfs.cpio.zst|ramdax.iso)$$' build/repro-a/manifest build/repro-b/manifest
+	@grep -H -E ' (initramfs.cpio.lz4|ramdax.iso)$$' build/repro-a/manifest build/repro-b/manifest
 	@diff build/repro-a/manifest build/repro-b/manifest && echo "reproducible: the two builds are byte-identical"
 
 ## run: boot the appliance in QEMU with a default layout, console in this terminal.

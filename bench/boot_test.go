@@ -242,7 +242,7 @@ func benchBoot(b *testing.B, accel string, boots int) {
 	for i := range boots {
 		for j, s := range setups {
 			kernel := s.kernel(b)
-			opts := append(defaultLayout(), vmtest.WithKernel(kernel), vmtest.WithInitramfs(imageFor(b, s.image).Zstd), vmtest.WithAccel(accel))
+			opts := append(defaultLayout(), vmtest.WithKernel(kernel), vmtest.WithInitramfs(imageFor(b, s.image).Compressed), vmtest.WithAccel(accel))
 			if !s.lazyRAM {
 				opts = append(opts, defaultLayoutRAM(b))
 			}
@@ -288,7 +288,7 @@ func benchServerBoot(b *testing.B, boots int) {
 	for i := range boots {
 		for j, s := range setups {
 			opts := append(append(vmtest.ServerHardware(), defaultLayout()...), vmtest.WithKernel(s.kernel(b)),
-				vmtest.WithInitramfs(imageFor(b, s.image).Zstd), vmtest.WithAccel("tcg"))
+				vmtest.WithInitramfs(imageFor(b, s.image).Compressed), vmtest.WithAccel("tcg"))
 			r := bootToReady(b, fmt.Sprintf("server-%s-%d", s.key, i), s.ready, opts...)
 			if r.Created != 3 {
 				b.Fatalf("server %s: ready with %d created: want 3", s.key, r.Created)

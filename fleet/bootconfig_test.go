@@ -34,7 +34,7 @@ func TestLongLayoutGoesToBootconfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	script := readFile(t, filepath.Join(out, TFTPDir, "52-54-00-fe-00-42.ipxe"))
-	want := "initrd initramfs.cpio.zst\ninitrd node-big.bconf.img\nboot\n"
+	want := "initrd initramfs.cpio.lz4\ninitrd node-big.bconf.img\nboot\n"
 	if !strings.Contains(script, want) || strings.Contains(script, "ramdax.ns=") || !strings.Contains(script, "initrd=node-big.bconf.img") {
 		t.Errorf("script:\n%s\nwant the appliance's initrd, then the bootconfig, and no ramdax.ns= on the line", script)
 	}

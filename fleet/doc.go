@@ -8,7 +8,7 @@
 // then generates, from one inventory:
 //
 //	tftp/                     the TFTP root
-//	  bzImage, initramfs.cpio.zst
+//	  bzImage, initramfs.cpio.lz4
 //	  undionly.kpxe, ipxe.efi  Debian's iPXE, for PXE firmware (BIOS, UEFI)
 //	  boot.ipxe               chains the script named after the MAC, or default.ipxe
 //	  52-54-00-12-34-56.ipxe  one script per node: its kernel command line

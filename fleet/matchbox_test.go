@@ -123,7 +123,7 @@ func checkProfileBoot(t *testing.T, dir, id string, p schemaProfile) {
 			t.Errorf("profile %s boots %s, not in matchbox/assets: %v", id, asset, err)
 		}
 	}
-	if len(b.Args) < 4 || b.Args[0] != "console=tty0" || b.Args[1] != "console=ttyS0" || b.Args[2] != "initrd=initramfs.cpio.zst" {
+	if len(b.Args) < 4 || b.Args[0] != "console=tty0" || b.Args[1] != "console=ttyS0" || b.Args[2] != "initrd=initramfs.cpio.lz4" {
 		t.Fatalf("profile %s: args %q, want the console and initrd= first", id, b.Args)
 	}
 	if _, err := layout.Parse(strings.Join(b.Args, " ")); err != nil {

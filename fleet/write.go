@@ -24,7 +24,7 @@ const (
 // Files are what the fleet boots and chain-loads.
 type Files struct {
 	Kernel    string // the appliance's kernel, build/bzImage
-	Initramfs string // the appliance, build/initramfs.cpio.zst
+	Initramfs string // the appliance, build/initramfs.cpio.lz4
 	IPXEDir   string // Debian's ipxe: undionly.kpxe and ipxe.efi
 	// Modular says the initramfs is for a kernel without bootconfig
 	// (FLAVOUR=distro): a layout too long for the command line then goes

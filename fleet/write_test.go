@@ -68,7 +68,7 @@ func TestWriteTree(t *testing.T) {
 		".pxeconfig",
 		"dnsmasq.conf",
 		"matchbox/assets/ramdax/bzImage",
-		"matchbox/assets/ramdax/initramfs.cpio.zst",
+		"matchbox/assets/ramdax/initramfs.cpio.lz4",
 		"matchbox/groups/default.json",
 		"matchbox/groups/node-db1.json",
 		"matchbox/groups/node-lab7.json",
@@ -79,7 +79,7 @@ func TestWriteTree(t *testing.T) {
 		"tftp/boot.ipxe",
 		"tftp/bzImage",
 		"tftp/default.ipxe",
-		"tftp/initramfs.cpio.zst",
+		"tftp/initramfs.cpio.lz4",
 		"tftp/ipxe.efi",
 		"tftp/undionly.kpxe",
 	}
@@ -103,8 +103,8 @@ func TestNodeScriptBootsItsLayout(t *testing.T) {
 	} {
 		script := readFile(t, filepath.Join(out, "tftp", file))
 		for _, want := range []string{"#!ipxe\n", "\nset layout " + lay + "\n",
-			"\nkernel bzImage console=tty0 console=ttyS0 initrd=initramfs.cpio.zst BOOTIF=01-${netX/mac:hexhyp} ${layout}\n",
-			"\ninitrd initramfs.cpio.zst\n", "\nboot\n"} {
+			"\nkernel bzImage console=tty0 console=ttyS0 initrd=initramfs.cpio.lz4 BOOTIF=01-${netX/mac:hexhyp} ${layout}\n",
+			"\ninitrd initramfs.cpio.lz4\n", "\nboot\n"} {
 			if !strings.Contains(script, want) {
 				t.Errorf("%s lacks %q:\n%s", file, want, script)
 			}

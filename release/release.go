@@ -17,7 +17,7 @@ const (
 )
 
 // CompressedExt is the initramfs file's extension, which says its format.
-const CompressedExt = ".zst"
+const CompressedExt = ".lz4"
 
 // Console is the part of the command line every node shares: the
 // appliance talks on the screen (tty0) and the first serial port, which

@@ -10,6 +10,8 @@ packages=(
 	qemu-system-x86 qemu-utils ipxe-qemu ovmf
 	# The kernel build (tinyconfig plus the fragment, zstd-compressed bzImage).
 	build-essential flex bison bc libelf-dev libssl-dev cpio xz-utils zstd
+	# The initramfs's compressor (image/compress.go).
+	lz4
 	# depmod for Debian's modular kernel; dpkg-deb and apt-get come with Debian.
 	kmod ca-certificates
 	# mkfs.ext4 and mkfs.xfs, packed into the image with their libraries.

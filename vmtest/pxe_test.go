@@ -43,7 +43,7 @@ func bootPXE(t *testing.T, name string, opts []Option) {
 	defer vm.Kill()
 	expectLines(t, vm,
 		"iPXE",
-		"initrd=initramfs.cpio.zst BOOTIF=01-52-54-00-12-34-56 memmap=",
+		"initrd=initramfs.cpio.lz4 BOOTIF=01-52-54-00-12-34-56 memmap=",
 		"ramdax: node7db: made ext4 on /dev/pmem0",
 		invariantsHeld,
 		"ramdax: ready 2 namespaces (2 created, 0 kept, 0 conflicts, 0 unmanaged)")

@@ -8,8 +8,8 @@
 //
 // Description:
 //
-//	mkimage writes the appliance initramfs, zstd-compressed, to
-//	DIR/initramfs.cpio.zst: ramdaxinit as /init, ramdaxctl, a shell and
+//	mkimage writes the appliance initramfs, lz4-compressed, to
+//	DIR/initramfs.cpio.lz4: ramdaxinit as /init, ramdaxctl, a shell and
 //	core commands, mkfs for ext4 and xfs. The distro flavour adds the
 //	kernel modules kmod loads, from -modules: Debian's cloud kernel for
 //	VMs (build/distro/modules) or its generic one for servers

@@ -53,7 +53,7 @@ func parse(args []string) (*config, error) {
 	fs.StringVar(&c.dir, "o", "build/fleet", "output `dir`, replaced as a whole")
 	fs.BoolVar(&c.check, "check", false, "only check the inventory")
 	fs.StringVar(&c.files.Kernel, "kernel", "build/kernel/bzImage", "kernel `image` the fleet boots")
-	fs.StringVar(&c.files.Initramfs, "initramfs", "build/initramfs.cpio.zst", "appliance `initramfs` the fleet boots")
+	fs.StringVar(&c.files.Initramfs, "initramfs", "build/initramfs.cpio.lz4", "appliance `initramfs` the fleet boots")
 	fs.StringVar(&c.files.IPXEDir, "ipxe", fleet.DefaultIPXEDir, "`dir` holding Debian's undionly.kpxe and ipxe.efi")
 	fs.StringVar(&c.flavour, "flavour", "builtin", "`kernel` the initramfs is for, as mkimage's -flavour: builtin or distro")
 	fs.StringVar(&c.network.DHCPRange, "dhcp-range", "", "dnsmasq dhcp-range `value`, like 10.0.8.100,10.0.8.199,12h")

@@ -28,7 +28,7 @@ import (
 func run(stdout io.Writer, args []string) error {
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	kernel := fs.String("kernel", "build/kernel/bzImage", "kernel `image`")
-	initrd := fs.String("initrd", "build/initramfs.cpio.zst", "initramfs `file`")
+	initrd := fs.String("initrd", "build/initramfs.cpio.lz4", "initramfs `file`")
 	mem := fs.String("m", "2G", "guest RAM `size`")
 	memmap := fs.String("memmap", "540800K!1G", "carveouts, space-separated `SIZE!START` words")
 	extra := fs.String("append", "", "extra kernel `parameters`")
