@@ -300,12 +300,32 @@ func (r *report) setupRounds() string {
 		hi = max(hi, row.Samples)
 	}
 	switch {
-	case hi <= 1:
+	case hi <= 1 && r.keepBoots() <= 1:
 		return "one round"
+	case hi <= 1:
+		return fmt.Sprintf("one round; a keep is the median of %d boots on the create's RAM", r.keepBoots())
 	case lo == hi:
 		return fmt.Sprintf("median of %d rounds", hi)
+	case r.keepBoots() > lo:
+		return fmt.Sprintf("median of %d rounds, %d at the largest N, where keep boots %d times on the create's RAM", hi, lo, r.keepBoots())
 	}
 	return fmt.Sprintf("median of %d rounds, %d at the largest N", hi, lo)
+}
+
+// keepBoots is the fewest keep boots behind a setup row: rows recorded
+// before keep boots were counted had one per round.
+func (r *report) keepBoots() int {
+	fewest := 0
+	for _, row := range r.section(bench.Setup) {
+		k := int(row.Values["keep_boots"])
+		if k == 0 {
+			k = row.Samples
+		}
+		if fewest == 0 || k < fewest {
+			fewest = k
+		}
+	}
+	return fewest
 }
 
 func perNS(secs, n float64) float64 { return secs / n * 1000 }

@@ -100,3 +100,29 @@ func TestMarkdownExplainsLowDAXRatios(t *testing.T) {
 		t.Errorf("stdout lacks the table:\n%s", stdout.String())
 	}
 }
+
+func TestSetupRoundsCountKeepBoots(t *testing.T) {
+	row := func(samples, keepBoots float64) bench.Row {
+		v := map[string]float64{"n": 16}
+		if keepBoots > 0 {
+			v["keep_boots"] = keepBoots
+		}
+		return bench.Row{Section: bench.Setup, Name: "ramdaxinit", Samples: int(samples), Values: v}
+	}
+	for _, tc := range []struct {
+		rows []bench.Row
+		want string
+	}{
+		{[]bench.Row{row(1, 0)}, "one round"},
+		{[]bench.Row{row(1, 1)}, "one round"},
+		{[]bench.Row{row(1, 3)}, "one round; a keep is the median of 3 boots on the create's RAM"},
+		{[]bench.Row{row(3, 0), row(3, 0)}, "median of 3 rounds"},
+		{[]bench.Row{row(3, 0), row(1, 0)}, "median of 3 rounds, 1 at the largest N"},
+		{[]bench.Row{row(3, 3), row(1, 3)}, "median of 3 rounds, 1 at the largest N, where keep boots 3 times on the create's RAM"},
+	} {
+		r := &report{rows: tc.rows}
+		if got := r.setupRounds(); got != tc.want {
+			t.Errorf("setupRounds of %v = %q, want %q", tc.rows, got, tc.want)
+		}
+	}
+}
