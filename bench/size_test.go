@@ -51,7 +51,7 @@ func sizeRow(tb testing.TB, name, kernel string, img benchImage, extra map[strin
 		values[k] = v
 	}
 	values["boot_total"] = values["kernel"] + values["initramfs_compressed"]
-	return Row{Section: Size, Name: name, Values: values}
+	return Row{Section: Size, Name: name, Values: values, Text: map[string]string{"compression": image.Compression}}
 }
 
 // moduleBytes is the size, as Debian ships them (xz-compressed), of the

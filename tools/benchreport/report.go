@@ -476,7 +476,7 @@ func (r *report) size(b *strings.Builder) {
 		return
 	}
 	g := &grid{}
-	g.addf("setup\tkernel\tmodules\tinitramfs\tcompressed (lz4 -12)\tkernel + initramfs\tISO")
+	g.addf("setup\tkernel\tmodules\tinitramfs\tcompressed%s\tkernel + initramfs\tISO", r.compression(" (%s)"))
 	for _, s := range sizeKeys {
 		row, ok := r.find(bench.Size, s.name)
 		if !ok {
@@ -546,4 +546,15 @@ func (r *report) kernel(b *strings.Builder) {
 		fmt.Fprintf(b, "; cold ÷ cached %s", ratio(s, cached.Values["seconds"]))
 	}
 	b.WriteString("\n")
+}
+
+// compression formats the initramfs's compression, as the size rows
+// recorded it, with format; "" when no row did.
+func (r *report) compression(format string) string {
+	for _, row := range r.section(bench.Size) {
+		if c := row.Text["compression"]; c != "" {
+			return fmt.Sprintf(format, c)
+		}
+	}
+	return ""
 }
