@@ -30,7 +30,7 @@ func (r *report) budgets(b *strings.Builder) {
 	g.addf("what\tmeasured\tbudget\twithin")
 	if row, ok := r.find(bench.Size, "builtin-ramdaxinit"); ok {
 		v := row.Values["boot_total"]
-		g.addf("bzImage + initramfs%s, MiB\t%s\t%s\t%s", r.compression(" (%s)"), mib(v), mib(budgetBootBytes), within(v, budgetBootBytes))
+		g.addf("bzImage + initramfs%s, MiB\t%s\t%s\t%s", r.compression(), mib(v), mib(budgetBootBytes), within(v, budgetBootBytes))
 	}
 	row, okNow := r.findAccel(bench.Boot, "builtin-ramdaxinit", "tcg")
 	base, okBase := r.findAccel(bench.Boot, "baseline-ramdaxinit", "tcg")

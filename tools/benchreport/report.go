@@ -299,15 +299,16 @@ func (r *report) setupRounds() string {
 		}
 		hi = max(hi, row.Samples)
 	}
+	keeps := r.keepBoots()
 	switch {
-	case hi <= 1 && r.keepBoots() <= 1:
+	case hi <= 1 && keeps <= 1:
 		return "one round"
 	case hi <= 1:
-		return fmt.Sprintf("one round; a keep is the median of %d boots on the create's RAM", r.keepBoots())
+		return fmt.Sprintf("one round; a keep is the median of %d boots on the create's RAM", keeps)
 	case lo == hi:
 		return fmt.Sprintf("median of %d rounds", hi)
-	case r.keepBoots() > lo:
-		return fmt.Sprintf("median of %d rounds, %d at the largest N, where keep boots %d times on the create's RAM", hi, lo, r.keepBoots())
+	case keeps > lo:
+		return fmt.Sprintf("median of %d rounds, %d at the largest N, where keep boots %d times on the create's RAM", hi, lo, keeps)
 	}
 	return fmt.Sprintf("median of %d rounds, %d at the largest N", hi, lo)
 }
@@ -476,7 +477,7 @@ func (r *report) size(b *strings.Builder) {
 		return
 	}
 	g := &grid{}
-	g.addf("setup\tkernel\tmodules\tinitramfs\tcompressed%s\tkernel + initramfs\tISO", r.compression(" (%s)"))
+	g.addf("setup\tkernel\tmodules\tinitramfs\tcompressed%s\tkernel + initramfs\tISO", r.compression())
 	for _, s := range sizeKeys {
 		row, ok := r.find(bench.Size, s.name)
 		if !ok {
@@ -548,12 +549,12 @@ func (r *report) kernel(b *strings.Builder) {
 	b.WriteString("\n")
 }
 
-// compression formats the initramfs's compression, as the size rows
-// recorded it, with format; "" when no row did.
-func (r *report) compression(format string) string {
+// compression is the initramfs's compression as the size rows recorded
+// it, " (lz4 -12)", to follow a heading; "" when no row did.
+func (r *report) compression() string {
 	for _, row := range r.section(bench.Size) {
 		if c := row.Text["compression"]; c != "" {
-			return fmt.Sprintf(format, c)
+			return " (" + c + ")"
 		}
 	}
 	return ""
