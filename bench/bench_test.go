@@ -79,9 +79,9 @@ func BenchmarkShellPrompt(b *testing.B) {
 
 // BenchmarkSetup times ramdaxinit, booted as /init with the layout as a
 // bootconfig, and the ndctl script making N namespaces of 16 MiB at a
-// first boot and finding them at later ones, in every mode: the median of
-// three rounds, one round at 256, where a round of ndctl takes minutes
-// under TCG, with three keep boots after its create.
+// first boot and finding them at three later ones, in every mode: the
+// median of three rounds, one round at 256, where a round of ndctl takes
+// minutes under TCG.
 // (TestBootconfigAllSlots covers all 509 label slots.)
 func BenchmarkSetup(b *testing.B) {
 	modes, sizes := []string{"raw", "fsdax", "devdax", "sector"}, []int{1, 16, 64, 256}

@@ -85,7 +85,7 @@ func benchSetupScale(b *testing.B, mode string, n, rounds int) {
 	runs := map[string][]setupRun{}
 	for round := range rounds {
 		for _, tool := range setupTools {
-			r := setupOnce(b, tool, mode, n, fmt.Sprintf("%s-%s-%d-%d", tool, mode, n, round), keepBoots(rounds))
+			r := setupOnce(b, tool, mode, n, fmt.Sprintf("%s-%s-%d-%d", tool, mode, n, round), keepBoots())
 			runs[tool] = append(runs[tool], r)
 		}
 	}
@@ -143,14 +143,16 @@ func timeOf(tool string, r bootResult) string {
 	return fmt.Sprintf("%.3f s (floor %.3f, reads %.3f, other tasks %.3f)", r.Setup, r.KernelFloor, r.Reads, r.OtherTasks)
 }
 
-// keepBoots is how many keep boots follow each create: as many as make
-// three in all, so that a keep row is a median of three where the create
-// row has one round.
-func keepBoots(rounds int) int {
+// keepBoots is how many keep boots follow each create. A keep changes
+// nothing, so three boots on one create's RAM cost no create, and a keep
+// row is the median of three times as many boots as its create row: one
+// keep of a few tenths of a second moved by more than the margin between
+// the tools, and the first keep after a create was often the slow one.
+func keepBoots() int {
 	if Quick() {
 		return 1
 	}
-	return max(1, 3/rounds)
+	return 3
 }
 
 // keepSuffix names the second and later keep boots of a run apart from

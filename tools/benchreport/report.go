@@ -290,7 +290,8 @@ func (r *report) setup(b *strings.Builder) {
 	r.floorLimits(b)
 }
 
-// setupRounds says how many rounds the setup rows took, fewest to most.
+// setupRounds says how many rounds the setup rows took, fewest to most,
+// and how many keep boots followed each create.
 func (r *report) setupRounds() string {
 	lo, hi := 0, 0
 	for _, row := range r.section(bench.Setup) {
@@ -299,34 +300,38 @@ func (r *report) setupRounds() string {
 		}
 		hi = max(hi, row.Samples)
 	}
-	keeps := r.keepBoots()
+	rounds := fmt.Sprintf("median of %d rounds, %d at the largest N", hi, lo)
 	switch {
-	case hi <= 1 && keeps <= 1:
-		return "one round"
 	case hi <= 1:
-		return fmt.Sprintf("one round; a keep is the median of %d boots on the create's RAM", keeps)
+		rounds = "one round"
 	case lo == hi:
-		return fmt.Sprintf("median of %d rounds", hi)
-	case keeps > lo:
-		return fmt.Sprintf("median of %d rounds, %d at the largest N, where keep boots %d times on the create's RAM", hi, lo, keeps)
+		rounds = fmt.Sprintf("median of %d rounds", hi)
 	}
-	return fmt.Sprintf("median of %d rounds, %d at the largest N", hi, lo)
+	fewest, most := r.keepsPerCreate()
+	switch {
+	case most <= 1:
+		return rounds
+	case fewest == most:
+		return fmt.Sprintf("%s, with %d keep boots after each create", rounds, most)
+	}
+	return fmt.Sprintf("%s, where keep boots %d times on the create's RAM", rounds, most)
 }
 
-// keepBoots is the fewest keep boots behind a setup row: rows recorded
-// before keep boots were counted had one per round.
-func (r *report) keepBoots() int {
-	fewest := 0
+// keepsPerCreate is the fewest and the most keep boots that followed a
+// create in the setup rows: rows recorded before keep boots were counted
+// had one.
+func (r *report) keepsPerCreate() (fewest, most int) {
 	for _, row := range r.section(bench.Setup) {
-		k := int(row.Values["keep_boots"])
-		if k == 0 {
-			k = row.Samples
+		k := 1
+		if row.Samples > 0 && row.Values["keep_boots"] > 0 {
+			k = int(row.Values["keep_boots"]) / row.Samples
 		}
 		if fewest == 0 || k < fewest {
 			fewest = k
 		}
+		most = max(most, k)
 	}
-	return fewest
+	return fewest, most
 }
 
 func perNS(secs, n float64) float64 { return secs / n * 1000 }

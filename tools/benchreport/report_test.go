@@ -116,10 +116,11 @@ func TestSetupRoundsCountKeepBoots(t *testing.T) {
 	}{
 		{[]bench.Row{row(1, 0)}, "one round"},
 		{[]bench.Row{row(1, 1)}, "one round"},
-		{[]bench.Row{row(1, 3)}, "one round; a keep is the median of 3 boots on the create's RAM"},
+		{[]bench.Row{row(1, 3)}, "one round, with 3 keep boots after each create"},
 		{[]bench.Row{row(3, 0), row(3, 0)}, "median of 3 rounds"},
 		{[]bench.Row{row(3, 0), row(1, 0)}, "median of 3 rounds, 1 at the largest N"},
 		{[]bench.Row{row(3, 3), row(1, 3)}, "median of 3 rounds, 1 at the largest N, where keep boots 3 times on the create's RAM"},
+		{[]bench.Row{row(3, 9), row(1, 3)}, "median of 3 rounds, 1 at the largest N, with 3 keep boots after each create"},
 	} {
 		r := &report{rows: tc.rows}
 		if got := r.setupRounds(); got != tc.want {
