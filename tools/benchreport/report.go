@@ -256,7 +256,7 @@ func (r *report) setupPoints(mode string) []setupPoint {
 }
 
 func (r *report) setup(b *strings.Builder) {
-	b.WriteString("2. Setup scaling: N namespaces of 16 MiB in one region, in each mode, built-in kernel; a first boot creates them, a second keeps them; the guest's RAM is backed on the host before each boot\n")
+	b.WriteString("2. Setup scaling: N namespaces of 16 MiB in one region, in each mode, built-in kernel; a first boot creates them, later ones keep them; the guest's RAM is backed on the host before each boot\n")
 	row, ok := r.find(bench.Setup, "ramdaxinit")
 	if !ok {
 		b.WriteString("   not measured\n")
